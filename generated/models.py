@@ -1,0 +1,122 @@
+# DO NOT EDIT: generated from openapi.yaml by `make generate`.
+# Change the contract (or tools/templates/) and run `make generate` again.
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
+            examples=['Buy milk'],
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
+        ),
+    ]
+    description: Annotated[
+        StrictStr | None,
+        Field(
+            description='Free text without NUL, or null.',
+            examples=['Two litres, semi-skimmed.'],
+            max_length=10000,
+            pattern='^[^\\u0000]*$',
+        ),
+    ] = None
+    completed: StrictBool = False
+
+
+class TaskUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
+            examples=['Buy milk'],
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
+        ),
+    ]
+    description: Annotated[
+        StrictStr | None,
+        Field(
+            description='Free text without NUL, or null.',
+            examples=['Two litres, semi-skimmed.'],
+            max_length=10000,
+            pattern='^[^\\u0000]*$',
+        ),
+    ] = None
+    completed: StrictBool = False
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    user_id: StrictStr
+    title: StrictStr
+    description: StrictStr | None
+    completed: StrictBool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class TaskList(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: list[Task]
+    next_cursor: Annotated[
+        StrictStr | None,
+        Field(description='Pass as `cursor` for the next page; null on the last page.'),
+    ]
+
+
+class In(StrEnum):
+    body = 'body'
+    path = 'path'
+    query = 'query'
+    header = 'header'
+
+
+class FieldError(BaseModel):
+    in_: Annotated[In, Field(alias='in', description='Where the offending value is.')]
+    pointer: Annotated[
+        StrictStr,
+        Field(description='A JSON Pointer (RFC 6901) to the value within `in`.'),
+    ]
+    detail: StrictStr
+
+
+class Problem(BaseModel):
+    type: StrictStr
+    title: StrictStr
+    status: Annotated[StrictInt, Field(ge=400, le=599)]
+    detail: StrictStr | None = None
+    instance: StrictStr | None = None
+    errors: Annotated[
+        list[FieldError] | None,
+        Field(description='One entry per invalid value, for 422 responses.'),
+    ] = None

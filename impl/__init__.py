@@ -1,0 +1,1 @@
+"""Hand-written implementation of the contract in openapi.yaml."""

@@ -1,0 +1,68 @@
+"""`python -m impl`: serve the API (`make run`, `make serve`).
+
+With --dev (what `make run` passes), a machine with no auth configuration
+trusts a local development key, and the banner prints a curl command that
+carries a token for it. Without DATABASE_URL the embedded PostgreSQL starts.
+"""
+
+import argparse
+import logging
+import os
+
+import uvicorn
+
+from impl import dev_keys, embedded
+from impl.settings import Settings
+
+AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--dev", action="store_true", help="trust the development key if no auth is set"
+    )
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    settings = Settings.from_env()
+    if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):
+        os.environ["AUTH_DEV_MODE"] = "true"
+    if not settings.database_url:
+        # Started here, once, so that every worker joins the same server.
+        os.environ["DATABASE_URL"] = embedded.start(settings.data_dir)
+    settings = Settings.from_env()
+    if settings.auth_dev_mode:
+        print_banner(settings)
+    uvicorn.run(
+        "impl.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def print_banner(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    token = dev_keys.mint(settings, "demo-user")
+    print(
+        f"\nTodo API on {base}  (docs: {base}/docs, contract: {base}/openapi.yaml)\n"
+        "Try it with a development token for user demo-user, valid 1 hour"
+        " (`make token USER=<id>` mints others):\n\n"
+        f"  TOKEN={token}\n"
+        f"  curl -s -X POST {base}/api/demo-user/tasks"
+        ' -H "Authorization: Bearer $TOKEN"'
+        " -H 'Content-Type: application/json' -d '{\"title\": \"Buy milk\"}'\n"
+        f'  curl -s {base}/api/demo-user/tasks -H "Authorization: Bearer $TOKEN"\n',
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

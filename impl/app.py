@@ -1,0 +1,67 @@
+"""The application: the generated routes bound to the handlers in impl/.
+
+`create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from generated.routes import Handlers, build_router
+from impl import contract, embedded, errors, handlers
+from impl.auth import build_verifier
+from impl.body_limit import BodyLimitMiddleware
+from impl.database import create_engine, create_tables
+from impl.deps import RequestContext, request_context
+from impl.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# mypy checks here that impl.handlers implements every operation of the
+# contract with the right signature; build_router checks the same at startup.
+HANDLERS: Handlers[RequestContext] = handlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    verifier = build_verifier(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.database_url or embedded.start(settings.data_dir)
+        engine = create_engine(settings, url)
+        if settings.create_tables:
+            await create_tables(engine)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    info = contract.contract()["info"]
+    app = FastAPI(
+        title=info["title"],
+        version=info["version"],
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.verifier = verifier
+    app.include_router(build_router(HANDLERS, request_context))
+    app.include_router(contract.router)
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Location"],
+        )
+    return app

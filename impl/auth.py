@@ -1,0 +1,193 @@
+"""Bearer JWT authentication, secure by default.
+
+Two strictly separate modes, chosen at startup:
+- asymmetric: EdDSA, ES256, RS256 (and friends) verified against a JWKS, the
+  keys Better Auth publishes at /api/auth/jwks (remote, a static file or
+  inline JSON, or the development key pair of `make run`);
+- shared secret: HS256 with JWT_SECRET, for frontends that sign their own.
+A configuration that is empty or names both refuses to start.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import jwt
+from fastapi import Request
+from jwt import PyJWK
+
+from impl import dev_keys
+from impl.errors import Forbidden, Unauthorized
+from impl.jwks import RemoteJwks
+from impl.keys import StaticJwks
+from impl.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+ASYMMETRIC_ALGORITHMS = {
+    "EdDSA": {"OKP"},
+    "ES256": {"EC"},
+    "ES384": {"EC"},
+    "ES512": {"EC"},
+    "RS256": {"RSA"},
+    "RS384": {"RSA"},
+    "RS512": {"RSA"},
+    "PS256": {"RSA"},
+    "PS384": {"RSA"},
+    "PS512": {"RSA"},
+}
+SECRET_ALGORITHMS = {"HS256"}
+REQUIRED_CLAIMS = ["exp", "iat", "sub"]
+
+
+class KeySource(Protocol):
+    async def find(self, kid: str | None) -> PyJWK | None: ...
+
+
+@dataclass(frozen=True)
+class Verifier:
+    keys: KeySource | None
+    secret: str
+    algorithms: frozenset[str]
+    issuer: str
+    audience: str
+    leeway: int
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims, or Unauthorized saying what is wrong with it."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise Unauthorized("The token is malformed.") from None
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm not in self.algorithms:
+            raise Unauthorized("The token's signing algorithm is not accepted.")
+        key = await self._key_for(algorithm, header.get("kid"))
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The token has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthorized("The token is not valid yet.") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("The token's issuer is not trusted.") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("The token is meant for another audience.") from None
+        except jwt.MissingRequiredClaimError as error:
+            raise Unauthorized(f"The token lacks the {error.claim} claim.") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("The token's signature is invalid.") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("The token is invalid.") from None
+
+    async def _key_for(self, algorithm: str, kid: object) -> Any:
+        if algorithm in SECRET_ALGORITHMS:
+            return self.secret
+        if self.keys is None or (kid is not None and not isinstance(kid, str)):
+            raise Unauthorized("The token's signing key is unknown.")
+        jwk = await self.keys.find(kid)
+        if jwk is None:
+            raise Unauthorized("The token's signing key is unknown.")
+        if jwk.key_type not in ASYMMETRIC_ALGORITHMS[algorithm]:
+            raise Unauthorized("The token's algorithm does not fit its key.")
+        return jwk.key
+
+
+def build_verifier(settings: Settings) -> Verifier:
+    """The verifier the settings ask for, or SettingsError saying why not."""
+    sources = [
+        name
+        for name, value in (
+            ("JWKS_URL/BETTER_AUTH_URL", settings.jwks_url),
+            ("JWKS_FILE", settings.jwks_file),
+            ("JWKS_JSON", settings.jwks_json),
+            ("JWT_SECRET", settings.jwt_secret),
+        )
+        if value
+    ]
+    if len(sources) > 1:
+        raise SettingsError(
+            f"ambiguous auth configuration: {', '.join(sources)} are all set; "
+            "set exactly one key source"
+        )
+    if not sources and not settings.auth_dev_mode:
+        raise SettingsError(
+            "no auth configuration: set BETTER_AUTH_URL (or JWKS_URL, JWKS_FILE, "
+            "JWKS_JSON, JWT_SECRET); `make run` uses a development key instead"
+        )
+    issuer, audience = settings.jwt_issuer, settings.jwt_audience
+    if not sources:
+        logger.warning(
+            "AUTH DEVELOPMENT MODE: trusting the local development key in %s. "
+            "Never use this outside your machine.",
+            dev_keys.key_dir(settings),
+        )
+        jwks = dev_keys.ensure(settings)
+        issuer = issuer or dev_keys.DEV_ISSUER
+        audience = audience or dev_keys.DEV_AUDIENCE
+    if not issuer or not audience:
+        raise SettingsError("set JWT_ISSUER and JWT_AUDIENCE (or BETTER_AUTH_URL)")
+    if settings.jwt_secret:
+        return _secret_verifier(settings, issuer, audience)
+    unknown = set(settings.jwt_algorithms) - set(ASYMMETRIC_ALGORITHMS)
+    if unknown:
+        raise SettingsError(
+            f"JWT_ALGORITHMS has {', '.join(sorted(unknown))}; with a JWKS the "
+            f"choices are {', '.join(ASYMMETRIC_ALGORITHMS)}"
+        )
+    keys: KeySource
+    if settings.jwks_url:
+        keys = RemoteJwks(settings.jwks_url)
+    elif settings.jwks_file:
+        keys = StaticJwks(json.loads(Path(settings.jwks_file).read_text()))
+    elif settings.jwks_json:
+        keys = StaticJwks(json.loads(settings.jwks_json))
+    else:
+        keys = StaticJwks(jwks)
+    return Verifier(
+        keys=keys,
+        secret="",
+        algorithms=frozenset(settings.jwt_algorithms),
+        issuer=issuer,
+        audience=audience,
+        leeway=settings.jwt_leeway_seconds,
+    )
+
+
+def _secret_verifier(settings: Settings, issuer: str, audience: str) -> Verifier:
+    if len(settings.jwt_secret.encode()) < 32:
+        raise SettingsError("JWT_SECRET must be at least 32 bytes long")
+    return Verifier(
+        keys=None,
+        secret=settings.jwt_secret,
+        algorithms=frozenset(SECRET_ALGORITHMS),
+        issuer=issuer,
+        audience=audience,
+        leeway=settings.jwt_leeway_seconds,
+    )
+
+
+async def authenticated_user(request: Request) -> str:
+    """The caller's user id: a verified token whose `sub` is the path's user."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("A bearer token is required.", token_sent=False)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the token as `Authorization: Bearer <token>`.")
+    verifier: Verifier = request.app.state.verifier
+    claims = await verifier.verify(token.strip())
+    subject = claims["sub"]
+    if not isinstance(subject, str) or subject != request.path_params.get("user_id"):
+        raise Forbidden()
+    return subject

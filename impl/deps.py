@@ -1,0 +1,27 @@
+"""The context every handler receives: who is calling, and a session."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from impl.auth import authenticated_user
+from impl.database import get_session
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    user_id: str
+    """The authenticated caller; always equal to the path's user_id."""
+    session: AsyncSession
+    response: Response
+    """For response headers (Location, ETag); the body is the return value."""
+
+
+async def request_context(
+    user_id: Annotated[str, Depends(authenticated_user)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+    response: Response,
+) -> RequestContext:
+    return RequestContext(user_id=user_id, session=session, response=response)

@@ -1,0 +1,173 @@
+"""Every error becomes an RFC 9457 problem, here and nowhere else.
+
+Handlers and dependencies raise `Problem` (or let FastAPI, Starlette and the
+database raise their own exceptions); the exception handlers installed by
+`install` turn each into `application/problem+json` with the status the
+contract documents for it. Database errors are mapped by SQLSTATE.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = "1"
+
+
+class Problem(Exception):
+    """An error with the status and detail the client should see."""
+
+    def __init__(
+        self, status: int, detail: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+class NotFound(Problem):
+    def __init__(self, detail: str = "Task not found.") -> None:
+        super().__init__(404, detail)
+
+
+class Unauthorized(Problem):
+    """401 with the RFC 6750 challenge; no error code when no token was sent."""
+
+    def __init__(self, detail: str, *, token_sent: bool = True) -> None:
+        challenge = (
+            f'Bearer error="invalid_token", error_description="{detail}"'
+            if token_sent
+            else 'Bearer realm="todo-api"'
+        )
+        super().__init__(401, detail, {"WWW-Authenticate": challenge})
+
+
+class Forbidden(Problem):
+    def __init__(self) -> None:
+        super().__init__(403, "The token does not grant access to this user's tasks.")
+
+
+class ServiceUnavailable(Problem):
+    def __init__(self, detail: str = "The database is unavailable.") -> None:
+        super().__init__(503, detail, {"Retry-After": RETRY_AFTER_SECONDS})
+
+
+class BodyTooLarge(Problem):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body exceeds {limit} bytes.")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    errors: Sequence[Mapping[str, str]] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status, dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _pointer(location: Sequence[int | str]) -> str:
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "".join(f"/{part}" for part in escaped)
+
+
+def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """One entry per invalid value; the offending input is never echoed back."""
+    return [
+        {
+            "in": str(e["loc"][0]) if e["loc"] else "body",
+            "pointer": _pointer(e["loc"][1:]),
+            "detail": str(e["msg"]),
+        }
+        for e in error.errors()
+    ]
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc.status, exc.detail, exc.headers)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem_response(exc.status_code, detail, exc.headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
+    if malformed:
+        reason = malformed[0].get("ctx", {}).get("error", "")
+        return problem_response(400, f"The request body is not valid JSON: {reason}")
+    errors = field_errors(exc)
+    plural = "field" if len(errors) == 1 else "fields"
+    return problem_response(
+        422, f"The request has {len(errors)} invalid {plural}.", errors=errors
+    )
+
+
+def sqlstate(exc: DBAPIError) -> str:
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    state = sqlstate(exc)
+    if state.startswith("22") or state.startswith("23"):
+        # Data exceptions (22021: NUL in text, 22001: too long, ...) and
+        # constraint violations are the client's values, never a server fault.
+        return problem_response(422, "The database rejected a value of the request.")
+    if exc.connection_invalidated or state[:2] in {"08", "53", "57"} or not state:
+        logger.warning("database unavailable: %s", exc.orig)
+        return problem_response(503, "The database is unavailable.", _retry())
+    logger.error("database error %s", state, exc_info=exc)
+    return problem_response(500, "Internal Server Error")
+
+
+async def _on_unreachable_database(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unreachable: %r", exc)
+    return problem_response(503, "The database is unavailable.", _retry())
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(500, "Internal Server Error")
+
+
+def _retry() -> dict[str, str]:
+    return {"Retry-After": RETRY_AFTER_SECONDS}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(HTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    # Connecting fails below the DBAPI layer (refused, unreachable, timed out)
+    # or the pool has no connection to lend in time.
+    for unreachable in (OSError, TimeoutError, PoolTimeoutError):
+        app.add_exception_handler(unreachable, _on_unreachable_database)
+    app.add_exception_handler(Exception, _on_unexpected)

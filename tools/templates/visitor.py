@@ -1,0 +1,105 @@
+"""fastapi-code-generator visitor: what the route template needs per operation.
+
+The stock argument list drops path-parameter constraints when annotations are
+used, so this visitor reads the contract itself and hands the template, per
+operationId: each parameter's Python type and the keyword arguments of its
+FastAPI marker (Path, Query or Header), the request body's model, the success
+status and model, and every documented error status with its description.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi_code_generator.parser import OpenAPIParser
+
+PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+FORMAT_TYPES = {"uuid": "UUID"}
+CONSTRAINTS = {
+    "pattern": "pattern",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+}
+MARKERS = {"path": "Path", "query": "Query", "header": "Header"}
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    parameter = resolve(spec, raw)
+    schema = resolve(spec, parameter["schema"])
+    python_type = FORMAT_TYPES.get(schema.get("format", ""), PYTHON_TYPES[schema["type"]])
+    marker_args = [f"{py}={schema[key]!r}" for key, py in CONSTRAINTS.items() if key in schema]
+    name = parameter["name"]
+    identifier = name.lower().replace("-", "_")
+    if identifier != name:
+        marker_args.insert(0, f"alias={name!r}")
+    required = parameter.get("required", False)
+    default = None if required else repr(schema.get("default"))
+    if not required and "default" not in schema:
+        python_type = f"{python_type} | None"
+    return {
+        "name": identifier,
+        "type": python_type,
+        "marker": MARKERS[parameter["in"]],
+        "marker_args": ", ".join(marker_args),
+        "default": default,
+    }
+
+
+def model_name(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
+    for media in resolve(spec, holder).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref")
+        if ref:
+            return str(ref.rsplit("/", 1)[-1])
+    return None
+
+
+def describe_operation(
+    spec: dict[str, Any], shared: list[dict[str, Any]], operation: dict[str, Any]
+) -> dict[str, Any]:
+    raws = [*shared, *operation.get("parameters", [])]
+    responses = {int(code): resolve(spec, r) for code, r in operation["responses"].items()}
+    success = min(code for code in responses if code < 400)
+    body = operation.get("requestBody")
+    return {
+        "parameters": [describe(spec, raw) for raw in raws],
+        "body_model": model_name(spec, body) if body else None,
+        "success_code": success,
+        "success_model": model_name(spec, responses[success]),
+        "errors": [
+            {"code": code, "description": r["description"], "model": model_name(spec, r)}
+            for code, r in sorted(responses.items())
+            if code >= 400
+        ],
+    }
+
+
+def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
+    spec: dict[str, Any] = parser.raw_obj
+    details: dict[str, dict[str, Any]] = {}
+    for path_item in spec["paths"].values():
+        shared = path_item.get("parameters", [])
+        for method in METHODS:
+            if method in path_item:
+                operation = path_item[method]
+                details[operation["operationId"]] = describe_operation(spec, shared, operation)
+    models = sorted(
+        {d[key] for d in details.values() for key in ("body_model", "success_model") if d[key]}
+        | {e["model"] for d in details.values() for e in d["errors"] if e["model"]}
+    )
+    return {"details": details, "models": models}
+
+
+visit = get_operation_details
