@@ -94,11 +94,28 @@ class TaskList(BaseModel):
     ]
 
 
+class TaskSort(StrEnum):
+    CREATED_AT = 'created_at'
+    FIELD_CREATED_AT = '-created_at'
+    UPDATED_AT = 'updated_at'
+    FIELD_UPDATED_AT = '-updated_at'
+    TITLE = 'title'
+    FIELD_TITLE = '-title'
+
+
+class Status(StrEnum):
+    OK = 'ok'
+
+
+class Health(BaseModel):
+    status: Status
+
+
 class In(StrEnum):
-    body = 'body'
-    path = 'path'
-    query = 'query'
-    header = 'header'
+    BODY = 'body'
+    PATH = 'path'
+    QUERY = 'query'
+    HEADER = 'header'
 
 
 class FieldError(BaseModel):

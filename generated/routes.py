@@ -5,7 +5,9 @@
 
 """FastAPI routes for the operations of openapi.yaml.
 
-`build_router(handlers, context)` binds one async handler per operationId. A
+`build_router(handlers, context, public_context)` binds one async handler per
+operationId; operations the contract marks public (`security: []`) get
+`public_context`, every other one `context`, which must authenticate. A
 handler that is missing, not async, or whose signature differs from the
 `Handlers` protocol stops the app here with a message naming the operation;
 mypy reports the same when the handlers module is typed as `Handlers`.
@@ -20,18 +22,21 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from .models import Problem, Task, TaskCreate, TaskList, TaskUpdate
+from .models import Health, Problem, Task, TaskCreate, TaskList, TaskSort, TaskUpdate
 
 ContextT = TypeVar('ContextT')
 ContextT_contra = TypeVar('ContextT_contra', contravariant=True)
+PublicContextT = TypeVar('PublicContextT')
+PublicContextT_contra = TypeVar('PublicContextT_contra', contravariant=True)
 ModelT = TypeVar('ModelT', bound=BaseModel)
 
 
-class Handlers(Protocol[ContextT_contra]):
+class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
     """One async handler per operation. A module of async functions fits.
 
-    `ctx` is whatever the app's context dependency yields (a database session,
-    the caller's identity, the response for headers).
+    `ctx` is whatever the app's context dependency yields (the caller's
+    identity, a database session, the response for headers); public
+    operations get the public context instead.
     """
 
     async def list_tasks(
@@ -42,6 +47,7 @@ class Handlers(Protocol[ContextT_contra]):
         limit: int,
         cursor: str | None,
         completed: bool | None,
+        sort: TaskSort,
     ) -> TaskList:
         """listTasks: GET /api/{user_id}/tasks"""
         ...
@@ -51,6 +57,7 @@ class Handlers(Protocol[ContextT_contra]):
         ctx: ContextT_contra,
         *,
         user_id: str,
+        idempotency_key: str | None,
         body: TaskCreate,
     ) -> Task:
         """createTask: POST /api/{user_id}/tasks"""
@@ -72,6 +79,7 @@ class Handlers(Protocol[ContextT_contra]):
         *,
         user_id: str,
         task_id: UUID,
+        if_match: str | None,
         body: TaskUpdate,
     ) -> Task:
         """updateTask: PUT /api/{user_id}/tasks/{task_id}"""
@@ -83,8 +91,23 @@ class Handlers(Protocol[ContextT_contra]):
         *,
         user_id: str,
         task_id: UUID,
+        if_match: str | None,
     ) -> None:
         """deleteTask: DELETE /api/{user_id}/tasks/{task_id}"""
+        ...
+
+    async def get_health(
+        self,
+        ctx: PublicContextT_contra,
+    ) -> Health:
+        """getHealth: GET /health"""
+        ...
+
+    async def get_readiness(
+        self,
+        ctx: PublicContextT_contra,
+    ) -> Health:
+        """getReadiness: GET /ready"""
         ...
 
 
@@ -94,6 +117,8 @@ OPERATIONS: dict[str, str] = {
     'getTask': 'get_task',
     'updateTask': 'update_task',
     'deleteTask': 'delete_task',
+    'getHealth': 'get_health',
+    'getReadiness': 'get_readiness',
 }
 """Each operationId of the contract, and the name of its handler."""
 
@@ -118,7 +143,7 @@ def _mismatch(expected: Callable[..., Any], handler: Callable[..., Any]) -> bool
 
 def _render(function: Callable[..., Any]) -> str:
     return ', '.join(
-        f'{name}: {getattr(hint, "__name__", hint)}'
+        f'{name}: {hint.__name__ if isinstance(hint, type) else hint}'
         for name, hint in _signature(function)
     )
 
@@ -172,7 +197,9 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
 
 
 def build_router(
-    handlers: Handlers[ContextT], context: Callable[..., Any]
+    handlers: Handlers[ContextT, PublicContextT],
+    context: Callable[..., Any],
+    public_context: Callable[..., Any],
 ) -> APIRouter:
     """Routes for every operation, each delegating to its handler."""
     check_handlers(handlers)
@@ -181,10 +208,14 @@ def build_router(
     @router.get(
         '/api/{user_id}/tasks',
         operation_id='listTasks',
-        summary="List the user's tasks, newest first",
+        summary="List the user's tasks, one page at a time",
         status_code=200,
         response_model=TaskList,
         responses={
+            400: {
+                'model': Problem,
+                'description': 'The cursor was not issued by this service for this list.',
+            },
             401: {
                 'model': Problem,
                 'description': 'The bearer token is missing, malformed, badly signed or expired.',
@@ -195,7 +226,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema.',
+                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
             },
             503: {
                 'model': Problem,
@@ -213,17 +244,19 @@ def build_router(
         ],
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[
-            str | None, Query(pattern='^[A-Za-z0-9_-]+$', min_length=1, max_length=200)
+            str | None, Query(pattern='^[A-Za-z0-9_-]+$', min_length=1, max_length=2048)
         ] = None,
         completed: Annotated[bool | None, Query()] = None,
+        sort: Annotated[TaskSort, Query()] = TaskSort('-created_at'),
     ) -> TaskList:
-        """List the user's tasks, newest first"""
+        """List the user's tasks, one page at a time"""
         return await handlers.list_tasks(
             ctx,
             user_id=user_id,
             limit=limit,
             cursor=cursor,
             completed=completed,
+            sort=sort,
         )
 
     @router.post(
@@ -242,6 +275,10 @@ def build_router(
                 'model': Problem,
                 'description': "The token is valid, but for another user than the path's.",
             },
+            409: {
+                'model': Problem,
+                'description': 'A request with the same Idempotency-Key is still in progress.',
+            },
             413: {'model': Problem, 'description': 'The request body exceeds 64 KiB.'},
             415: {
                 'model': Problem,
@@ -249,7 +286,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema.',
+                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
             },
             503: {
                 'model': Problem,
@@ -265,12 +302,22 @@ def build_router(
         user_id: Annotated[
             str, Path(pattern='^[A-Za-z0-9_-]+$', min_length=1, max_length=64)
         ],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias='Idempotency-Key',
+                pattern='^[!-~]+$',
+                min_length=1,
+                max_length=255,
+            ),
+        ] = None,
         body: Annotated[TaskCreate, Depends(json_body(TaskCreate))],
     ) -> Task:
         """Create a task"""
         return await handlers.create_task(
             ctx,
             user_id=user_id,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
@@ -292,7 +339,7 @@ def build_router(
             404: {'model': Problem, 'description': 'No such task for this user.'},
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema.',
+                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
             },
             503: {
                 'model': Problem,
@@ -334,6 +381,10 @@ def build_router(
                 'description': "The token is valid, but for another user than the path's.",
             },
             404: {'model': Problem, 'description': 'No such task for this user.'},
+            412: {
+                'model': Problem,
+                'description': "The task's version is not the one `If-Match` names.",
+            },
             413: {'model': Problem, 'description': 'The request body exceeds 64 KiB.'},
             415: {
                 'model': Problem,
@@ -341,7 +392,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema.',
+                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
             },
             503: {
                 'model': Problem,
@@ -358,6 +409,9 @@ def build_router(
             str, Path(pattern='^[A-Za-z0-9_-]+$', min_length=1, max_length=64)
         ],
         task_id: Annotated[UUID, Path()],
+        if_match: Annotated[
+            str | None, Header(alias='If-Match', max_length=1024)
+        ] = None,
         body: Annotated[TaskUpdate, Depends(json_body(TaskUpdate))],
     ) -> Task:
         """Replace a task's fields"""
@@ -365,6 +419,7 @@ def build_router(
             ctx,
             user_id=user_id,
             task_id=task_id,
+            if_match=if_match,
             body=body,
         )
 
@@ -384,9 +439,13 @@ def build_router(
                 'description': "The token is valid, but for another user than the path's.",
             },
             404: {'model': Problem, 'description': 'No such task for this user.'},
+            412: {
+                'model': Problem,
+                'description': "The task's version is not the one `If-Match` names.",
+            },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema.',
+                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
             },
             503: {
                 'model': Problem,
@@ -403,12 +462,57 @@ def build_router(
             str, Path(pattern='^[A-Za-z0-9_-]+$', min_length=1, max_length=64)
         ],
         task_id: Annotated[UUID, Path()],
+        if_match: Annotated[
+            str | None, Header(alias='If-Match', max_length=1024)
+        ] = None,
     ) -> None:
         """Delete a task"""
         return await handlers.delete_task(
             ctx,
             user_id=user_id,
             task_id=task_id,
+            if_match=if_match,
+        )
+
+    @router.get(
+        '/health',
+        operation_id='getHealth',
+        summary='Whether the process is up',
+        status_code=200,
+        response_model=Health,
+        responses={},
+        tags=['operations'],
+        openapi_extra={'security': []},
+    )
+    async def get_health(
+        ctx: Annotated[PublicContextT, Depends(public_context)],
+    ) -> Health:
+        """Whether the process is up"""
+        return await handlers.get_health(
+            ctx,
+        )
+
+    @router.get(
+        '/ready',
+        operation_id='getReadiness',
+        summary='Whether the service can serve requests',
+        status_code=200,
+        response_model=Health,
+        responses={
+            503: {
+                'model': Problem,
+                'description': 'The database is unreachable; retry later.',
+            },
+        },
+        tags=['operations'],
+        openapi_extra={'security': []},
+    )
+    async def get_readiness(
+        ctx: Annotated[PublicContextT, Depends(public_context)],
+    ) -> Health:
+        """Whether the service can serve requests"""
+        return await handlers.get_readiness(
+            ctx,
         )
 
     return router

@@ -24,7 +24,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
 
     settings = Settings.from_env()
     if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):

@@ -15,14 +15,14 @@ from impl import contract, embedded, errors, handlers
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
 from impl.database import create_engine, create_tables
-from impl.deps import RequestContext, request_context
+from impl.deps import PublicContext, RequestContext, public_context, request_context
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 # mypy checks here that impl.handlers implements every operation of the
 # contract with the right signature; build_router checks the same at startup.
-HANDLERS: Handlers[RequestContext] = handlers
+HANDLERS: Handlers[RequestContext, PublicContext] = handlers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.verifier = verifier
-    app.include_router(build_router(HANDLERS, request_context))
+    app.include_router(build_router(HANDLERS, request_context, public_context))
     app.include_router(contract.router)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -12,9 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import Request
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from impl.settings import Settings
 
@@ -36,7 +35,9 @@ def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
     """
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
-        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {parts.scheme}://")
+        raise ValueError(
+            f"DATABASE_URL must be a postgresql:// URL, got {parts.scheme}://"
+        )
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     sslmode = query.get("sslmode", "")
     connect_args: dict[str, Any] = {}
@@ -86,5 +87,7 @@ async def create_tables(engine: AsyncEngine) -> None:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, closed (its connection returned) in any case."""
     engine: AsyncEngine = request.app.state.engine
+    # SQLAlchemy's AsyncSession: the handlers run Core statements on the
+    # SQLModel tables and read rows as mappings, not ORM objects.
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session

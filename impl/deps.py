@@ -1,10 +1,15 @@
-"""The context every handler receives: who is calling, and a session."""
+"""The contexts handlers receive: who is calling, and a session.
+
+`request_context` serves the operations the contract secures: it
+authenticates first, so nothing else is looked at for an anonymous caller.
+`public_context` serves the probes (`security: []`).
+"""
 
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Response
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from impl.auth import authenticated_user
 from impl.database import get_session
@@ -19,9 +24,20 @@ class RequestContext:
     """For response headers (Location, ETag); the body is the return value."""
 
 
+@dataclass(frozen=True, slots=True)
+class PublicContext:
+    session: AsyncSession
+
+
 async def request_context(
     user_id: Annotated[str, Depends(authenticated_user)],
     session: Annotated[AsyncSession, Depends(get_session)],
     response: Response,
 ) -> RequestContext:
     return RequestContext(user_id=user_id, session=session, response=response)
+
+
+async def public_context(
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> PublicContext:
+    return PublicContext(session=session)

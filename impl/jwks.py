@@ -70,7 +70,9 @@ class RemoteJwks:
                 )
                 return
             if not keys:
-                logger.warning("JWKS at %s has no usable keys; keeping the old", self.url)
+                logger.warning(
+                    "JWKS at %s has no usable keys; keeping the old", self.url
+                )
                 return
             self._keys = keys
             self._fetched_at = started

@@ -45,7 +45,9 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def _list(name: str, default: str = "") -> tuple[str, ...]:
-    return tuple(item.strip() for item in _text(name, default).split(",") if item.strip())
+    return tuple(
+        item.strip() for item in _text(name, default).split(",") if item.strip()
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""The tables, as SQLModel classes; `tasks` and `users` give the SQL names."""
+"""The tables, as SQLModel classes; `users`, `tasks` and `idempotency_keys`."""
 
 from datetime import datetime
 from uuid import UUID
@@ -10,18 +10,49 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     Table,
     Text,
     false,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlmodel import Field, SQLModel
+
+SORT_KEYS = ("created_at", "updated_at", "title")
 
 
 def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _owner() -> Column[str]:
+    return Column(Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+def _list_indexes() -> list[Index]:
+    """An index for every sort key, with and without the completed filter.
+
+    Each ends with id, the tie-breaker, so a page is one index range scan in
+    either direction with no sort step, however many tasks the user has.
+    """
+    return [
+        index
+        for key in SORT_KEYS
+        for index in (
+            Index(f"ix_tasks_user_id_{key}_id", "user_id", key, "id"),
+            Index(
+                f"ix_tasks_user_id_completed_{key}_id",
+                "user_id",
+                "completed",
+                key,
+                "id",
+            ),
+        )
+    ]
 
 
 class User(SQLModel, table=True):
@@ -36,9 +67,7 @@ class User(SQLModel, table=True):
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
-        # Serves the list query: a user's tasks by created_at, ties by id,
-        # read forwards or backwards.
-        Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
+        *_list_indexes(),
         CheckConstraint("char_length(title) BETWEEN 1 AND 255", name="ck_tasks_title"),
         CheckConstraint(
             "char_length(description) <= 10000", name="ck_tasks_description"
@@ -53,19 +82,37 @@ class Task(SQLModel, table=True):
             server_default=text("gen_random_uuid()"),
         )
     )
-    user_id: str = Field(
-        sa_column=Column(
-            Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-        )
-    )
+    user_id: str = Field(sa_column=_owner())
     title: str = Field(sa_column=Column(Text, nullable=False))
     description: str | None = Field(sa_column=Column(Text, nullable=True))
     completed: bool = Field(
         sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    version: int = Field(
+        sa_column=Column(Integer, nullable=False, server_default=text("1"))
+    )
+    """Incremented by every change; the ETag that If-Match compares."""
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 
 
+class IdempotencyKey(SQLModel, table=True):
+    """The first response to a POST that carried an Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: str = Field(
+        sa_column=Column(
+            Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    key: str = Field(sa_column=Column(Text, primary_key=True))
+    request_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    response: dict[str, object] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
 users: Table = User.__table__  # type: ignore[attr-defined]
 tasks: Table = Task.__table__  # type: ignore[attr-defined]
+idempotency_keys: Table = IdempotencyKey.__table__  # type: ignore[attr-defined]

@@ -15,14 +15,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from datamodel_code_generator import (
-    DataModelType,
-    InputFileType,
-    PythonVersion,
-    generate,
-)
-from datamodel_code_generator.enums import StrictTypes
-from datamodel_code_generator.format import Formatter
+from datamodel_code_generator import generate
+from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
+from datamodel_code_generator.format import Formatter, PythonVersion
 from fastapi_code_generator.cli import generate_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +48,8 @@ def write_models(target: Path) -> None:
         strict_types=[StrictTypes.bool, StrictTypes.str, StrictTypes.int],
         use_standard_collections=True,
         use_union_operator=True,
+        # Upper-case members: `title` would shadow str.title on a StrEnum.
+        capitalise_enum_members=True,
         disable_timestamp=True,
         custom_file_header=HEADER,
         formatters=[Formatter.BLACK, Formatter.ISORT],

@@ -4,7 +4,8 @@ The stock argument list drops path-parameter constraints when annotations are
 used, so this visitor reads the contract itself and hands the template, per
 operationId: each parameter's Python type and the keyword arguments of its
 FastAPI marker (Path, Query or Header), the request body's model, the success
-status and model, and every documented error status with its description.
+status and model, every documented error status with its description, and
+whether the operation is public (`security: []`).
 """
 
 from pathlib import Path
@@ -39,14 +40,21 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     parameter = resolve(spec, raw)
     schema = resolve(spec, parameter["schema"])
-    python_type = FORMAT_TYPES.get(schema.get("format", ""), PYTHON_TYPES[schema["type"]])
-    marker_args = [f"{py}={schema[key]!r}" for key, py in CONSTRAINTS.items() if key in schema]
+    python_type = FORMAT_TYPES.get(
+        schema.get("format", ""), PYTHON_TYPES[schema["type"]]
+    )
+    if "enum" in schema:
+        # Enumerations are shared schemas, so handlers can name their type.
+        python_type = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
+    marker_args = [
+        f"{py}={schema[key]!r}" for key, py in CONSTRAINTS.items() if key in schema
+    ]
     name = parameter["name"]
     identifier = name.lower().replace("-", "_")
     if identifier != name:
         marker_args.insert(0, f"alias={name!r}")
     required = parameter.get("required", False)
-    default = None if required else repr(schema.get("default"))
+    default = None if required else _default(python_type, schema.get("default"))
     if not required and "default" not in schema:
         python_type = f"{python_type} | None"
     return {
@@ -69,21 +77,36 @@ def model_name(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
 def describe_operation(
     spec: dict[str, Any], shared: list[dict[str, Any]], operation: dict[str, Any]
 ) -> dict[str, Any]:
+    security = operation.get("security", spec.get("security", []))
     raws = [*shared, *operation.get("parameters", [])]
-    responses = {int(code): resolve(spec, r) for code, r in operation["responses"].items()}
+    responses = {
+        int(code): resolve(spec, r) for code, r in operation["responses"].items()
+    }
     success = min(code for code in responses if code < 400)
     body = operation.get("requestBody")
     return {
+        "public": security == [],
+        "security": security,
         "parameters": [describe(spec, raw) for raw in raws],
         "body_model": model_name(spec, body) if body else None,
         "success_code": success,
         "success_model": model_name(spec, responses[success]),
         "errors": [
-            {"code": code, "description": r["description"], "model": model_name(spec, r)}
+            {
+                "code": code,
+                "description": r["description"],
+                "model": model_name(spec, r),
+            }
             for code, r in sorted(responses.items())
             if code >= 400
         ],
     }
+
+
+def _default(python_type: str, value: Any) -> str:
+    if python_type[0].isupper() and isinstance(value, str):
+        return f"{python_type}({value!r})"
+    return repr(value)
 
 
 def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
@@ -94,10 +117,23 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
         for method in METHODS:
             if method in path_item:
                 operation = path_item[method]
-                details[operation["operationId"]] = describe_operation(spec, shared, operation)
+                details[operation["operationId"]] = describe_operation(
+                    spec, shared, operation
+                )
     models = sorted(
-        {d[key] for d in details.values() for key in ("body_model", "success_model") if d[key]}
+        {
+            d[key]
+            for d in details.values()
+            for key in ("body_model", "success_model")
+            if d[key]
+        }
         | {e["model"] for d in details.values() for e in d["errors"] if e["model"]}
+        | {
+            p["type"]
+            for d in details.values()
+            for p in d["parameters"]
+            if p["type"][0].isupper() and p["type"] != "UUID"
+        }
     )
     return {"details": details, "models": models}
 

