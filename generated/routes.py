@@ -226,7 +226,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
+                'description': 'A parameter or a body field breaks the schema, or holds a value the\ndatabase cannot store.\n',
             },
             503: {
                 'model': Problem,
@@ -277,7 +277,7 @@ def build_router(
             },
             409: {
                 'model': Problem,
-                'description': 'A request with the same Idempotency-Key is still in progress.',
+                'description': 'The Idempotency-Key was already used with another body, or a request\nwith the same key is still in progress (then `Retry-After` is set).\n',
             },
             413: {'model': Problem, 'description': 'The request body exceeds 64 KiB.'},
             415: {
@@ -286,7 +286,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
+                'description': 'A parameter or a body field breaks the schema, or holds a value the\ndatabase cannot store.\n',
             },
             503: {
                 'model': Problem,
@@ -339,7 +339,7 @@ def build_router(
             404: {'model': Problem, 'description': 'No such task for this user.'},
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
+                'description': 'A parameter or a body field breaks the schema, or holds a value the\ndatabase cannot store.\n',
             },
             503: {
                 'model': Problem,
@@ -392,7 +392,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
+                'description': 'A parameter or a body field breaks the schema, or holds a value the\ndatabase cannot store.\n',
             },
             503: {
                 'model': Problem,
@@ -445,7 +445,7 @@ def build_router(
             },
             422: {
                 'model': Problem,
-                'description': 'A parameter or a body field breaks the schema or holds a value the\ndatabase cannot store, or an Idempotency-Key is reused with another\nbody.\n',
+                'description': 'A parameter or a body field breaks the schema, or holds a value the\ndatabase cannot store.\n',
             },
             503: {
                 'model': Problem,

@@ -62,6 +62,13 @@ class IdempotencyKeyInProgress(Problem):
         )
 
 
+class IdempotencyKeyReused(Problem):
+    def __init__(self) -> None:
+        super().__init__(
+            409, "This Idempotency-Key was already used with another body."
+        )
+
+
 def _task(row: RowMapping | dict[str, Any]) -> Task:
     # The row comes from our own table, already valid; FastAPI serializes it.
     return Task.model_construct(**{field: row[field] for field in TASK_FIELDS})
@@ -160,8 +167,9 @@ CREATE_IDEMPOTENTLY = text("""
         WHERE NOT EXISTS (SELECT FROM existing)
         RETURNING *
     ), recorded AS (
-        INSERT INTO idempotency_keys (user_id, key, request_hash, response)
-        SELECT :user_id, :key, :request_hash, to_jsonb(created) FROM created
+        INSERT INTO idempotency_keys (user_id, key, task_id, request_hash, response)
+        SELECT :user_id, :key, created.id, :request_hash, to_jsonb(created)
+        FROM created
     )
     SELECT to_jsonb(created) AS created, existing.request_hash, existing.response
     FROM (SELECT) AS one
@@ -208,7 +216,7 @@ async def _create_idempotently(
     if row["created"] is not None:
         return _created(ctx, _from_json(row["created"]))
     if row["request_hash"] != request_hash:
-        raise Problem(422, "This Idempotency-Key was already used with another body.")
+        raise IdempotencyKeyReused
     return _created(ctx, _from_json(row["response"]))
 
 

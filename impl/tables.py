@@ -108,6 +108,16 @@ class IdempotencyKey(SQLModel, table=True):
         )
     )
     key: str = Field(sa_column=Column(Text, primary_key=True))
+    # Deleting the task forgets the key, so a replay never points at a
+    # task that is gone.
+    task_id: UUID = Field(
+        sa_column=Column(
+            PG_UUID(as_uuid=True),
+            ForeignKey("tasks.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
     request_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     response: dict[str, object] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(sa_column=_timestamp())

@@ -1,0 +1,262 @@
+"""Bad input gets a clear 4xx problem and changes nothing, however odd it is."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import Api, Database
+
+LIMIT = 65536
+
+
+def snapshot(db: Database) -> list[tuple[object, ...]]:
+    rows = asyncio.run(db.fetch("SELECT * FROM tasks ORDER BY id"))
+    return [tuple(row.values()) for row in rows]
+
+
+@pytest.fixture
+def existing(alice: Api) -> dict[str, Any]:
+    return alice.new_task("Untouched", description="as created")
+
+
+def send_body(
+    api: Api,
+    method: str,
+    task: dict[str, Any],
+    content: bytes,
+    content_type: str | None,
+) -> httpx.Response:
+    url = api.tasks_url() if method == "POST" else api.task_url(task["id"])
+    headers = {"Content-Type": content_type} if content_type else {}
+    return api.client.request(method, url, content=content, headers=headers)
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["detail"]
+    return problem
+
+
+JSON = "application/json"
+MALFORMED = [
+    b"{",
+    b'{"title": "x"',
+    b'{"title": "x"} trailing',
+    b"",
+    b"\xff\xfe not utf-8",
+    b'{"title": "lone \\ud800 surrogate"}',
+    b'{"title": "x", "title": }',
+]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("content", MALFORMED)
+def test_malformed_json_is_400(
+    alice: Api, existing: dict[str, Any], db: Database, method: str, content: bytes
+) -> None:
+    before = snapshot(db)
+
+    response = send_body(alice, method, existing, content, JSON)
+
+    assert "not valid JSON" in assert_problem(response, 400)["detail"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "json"]
+)
+def test_a_body_that_is_not_json_is_415(
+    alice: Api,
+    existing: dict[str, Any],
+    db: Database,
+    method: str,
+    content_type: str | None,
+) -> None:
+    before = snapshot(db)
+
+    response = send_body(alice, method, existing, b'{"title": "x"}', content_type)
+
+    assert_problem(response, 415)
+    assert snapshot(db) == before
+
+
+def test_json_with_charset_is_accepted(alice: Api, existing: dict[str, Any]) -> None:
+    response = send_body(
+        alice, "POST", existing, b'{"title": "x"}', "application/json; charset=utf-8"
+    )
+
+    assert response.status_code == 201
+
+
+INVALID_BODIES = {
+    "NUL in title": {"title": "a\u0000b"},
+    "NUL in description": {"title": "ok", "description": "a\u0000b"},
+    "empty title": {"title": ""},
+    "blank title": {"title": " \t\n "},
+    "title of 256 characters": {"title": "x" * 256},
+    "description of 10,001 characters": {"title": "ok", "description": "d" * 10001},
+    "missing title": {"description": "no title"},
+    "null title": {"title": None},
+    "number title": {"title": 123},
+    "list title": {"title": ["a"]},
+    "extra field": {"title": "ok", "priority": 1},
+    "server field": {"title": "ok", "id": "3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7b"},
+    "owner field": {"title": "ok", "user_id": "bob"},
+    '"yes" as a bool': {"title": "ok", "completed": "yes"},
+    '"true" as a bool': {"title": "ok", "completed": "true"},
+    "0 as a bool": {"title": "ok", "completed": 0},
+    "1 as a bool": {"title": "ok", "completed": 1},
+    "null as a bool": {"title": "ok", "completed": None},
+    "number description": {"title": "ok", "description": 5},
+    "an array body": ["title"],
+    "a string body": "title",
+    "null body": None,
+}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("body", INVALID_BODIES.values(), ids=INVALID_BODIES.keys())
+def test_invalid_values_are_422_with_field_errors(
+    alice: Api, existing: dict[str, Any], db: Database, method: str, body: Any
+) -> None:
+    before = snapshot(db)
+
+    response = send_body(alice, method, existing, json.dumps(body).encode(), JSON)
+
+    problem = assert_problem(response, 422)
+    assert problem["errors"], problem
+    assert all(error["in"] == "body" for error in problem["errors"])
+    assert snapshot(db) == before
+
+
+def test_field_errors_point_at_the_field(alice: Api) -> None:
+    response = alice.create({"title": "", "completed": "yes"})
+
+    errors = assert_problem(response, 422)["errors"]
+    assert {error["pointer"] for error in errors} == {"/title", "/completed"}
+
+
+def test_the_offending_value_is_not_echoed(alice: Api) -> None:
+    response = alice.create({"title": "<script>", "completed": "<script>"})
+
+    assert "<script>" not in response.text
+
+
+def test_unicode_and_edge_lengths_are_stored_exactly(alice: Api) -> None:
+    body = {"title": "x" * 255, "description": "é🙂\u200b\t\n" + "d" * 9995}
+
+    task = alice.create(body).json()
+
+    assert {k: task[k] for k in body} == body
+
+
+@pytest.mark.parametrize(
+    "task_id", ["not-a-uuid", "123", "3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7", "%00"]
+)
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_an_invalid_task_id_is_422(
+    alice: Api, db: Database, task_id: str, method: str
+) -> None:
+    before = snapshot(db)
+    body = {"title": "x"} if method == "PUT" else None
+
+    response = alice.client.request(method, alice.task_url(task_id), json=body)
+
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0] == {
+        "in": "path",
+        "pointer": "/task_id",
+        "detail": problem["errors"][0]["detail"],
+    }
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 201},
+        {"limit": -1},
+        {"limit": "ten"},
+        {"limit": "1.5"},
+        {"sort": "priority"},
+        {"sort": "--title"},
+        {"completed": "maybe"},
+        {"cursor": "has spaces"},
+        {"cursor": "a" * 2049},
+    ],
+)
+def test_invalid_query_parameters_are_422(alice: Api, params: dict[str, Any]) -> None:
+    response = alice.list(**params)
+
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["in"] == "query"
+
+
+def test_a_user_id_outside_the_pattern_is_422(alice: Api) -> None:
+    odd_user = "bad.user"
+    token = alice.keys.token(odd_user)
+
+    response = alice.client.get(
+        f"/api/{odd_user}/tasks", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert assert_problem(response, 422)["errors"][0]["pointer"] == "/user_id"
+
+
+def chunks(total: int, size: int = 8192) -> Iterator[bytes]:
+    yield b'{"title": "x", "description": "'
+    sent = 0
+    while sent < total:
+        yield b"a" * size
+        sent += size
+    yield b'"}'
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_body_over_64_kib_is_413(
+    alice: Api, existing: dict[str, Any], db: Database, method: str
+) -> None:
+    before = snapshot(db)
+    body = b'{"title": "' + b"x" * LIMIT + b'"}'
+
+    declared = send_body(alice, method, existing, body, JSON)
+    url = alice.tasks_url() if method == "POST" else alice.task_url(existing["id"])
+    streamed = alice.client.request(
+        method, url, content=chunks(2 * LIMIT), headers={"Content-Type": JSON}
+    )
+
+    assert "65536 bytes" in assert_problem(declared, 413)["detail"]
+    assert_problem(streamed, 413)
+    assert snapshot(db) == before
+
+
+def test_a_body_just_under_the_limit_is_judged_on_its_content(alice: Api) -> None:
+    body = b'{"title": "' + b"x" * (LIMIT - 20) + b'"}'
+
+    response = send_body(alice, "POST", {}, body, JSON)
+
+    assert_problem(response, 422)
+
+
+def test_an_unknown_path_is_a_404_problem(alice: Api) -> None:
+    response = alice.client.get("/api/alice/notes")
+
+    assert_problem(response, 404)
+
+
+def test_an_unsupported_method_is_405_with_allow(alice: Api) -> None:
+    task = alice.new_task()
+
+    response = alice.client.patch(alice.task_url(task["id"]), json={"title": "x"})
+
+    assert_problem(response, 405)
+    assert response.headers["Allow"] == "GET, PUT, DELETE"
