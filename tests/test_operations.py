@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 from tests.support import Api, Database
 
@@ -197,9 +198,9 @@ def test_list_is_newest_first_by_default(alice: Api) -> None:
     assert [item["title"] for item in items] == titles[::-1]
 
 
-def walk(api: Api, **params: object) -> list[dict[str, object]]:
+def walk(api: Api, **params: Any) -> list[dict[str, Any]]:
     """Every task of the list, following next_cursor page by page."""
-    seen: list[dict[str, object]] = []
+    seen: list[dict[str, Any]] = []
     cursor = None
     while True:
         page_params = {**params, **({"cursor": cursor} if cursor else {})}
