@@ -147,7 +147,11 @@ def build_verifier(settings: Settings) -> Verifier:
         )
     keys: KeySource
     if settings.jwks_url:
-        keys = RemoteJwks(settings.jwks_url)
+        keys = RemoteJwks(
+            settings.jwks_url,
+            max_age=settings.jwks_max_age_seconds,
+            cooldown=settings.jwks_cooldown_seconds,
+        )
     elif settings.jwks_file:
         keys = StaticJwks(json.loads(Path(settings.jwks_file).read_text()))
     elif settings.jwks_json:

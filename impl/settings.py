@@ -77,6 +77,8 @@ class Settings:
     jwt_algorithms: tuple[str, ...] = ("EdDSA", "ES256", "RS256")
     jwt_secret: str = ""
     jwt_leeway_seconds: int = 30
+    jwks_max_age_seconds: float = 300.0
+    jwks_cooldown_seconds: float = 30.0
     auth_dev_mode: bool = False
 
     cors_origins: tuple[str, ...] = ()
@@ -111,6 +113,8 @@ class Settings:
             jwt_algorithms=_list("JWT_ALGORITHMS", "EdDSA,ES256,RS256"),
             jwt_secret=_text("JWT_SECRET"),
             jwt_leeway_seconds=_int("JWT_LEEWAY_SECONDS", 30),
+            jwks_max_age_seconds=_float("JWKS_MAX_AGE_SECONDS", 300.0),
+            jwks_cooldown_seconds=_float("JWKS_COOLDOWN_SECONDS", 30.0),
             auth_dev_mode=_bool("AUTH_DEV_MODE", False),
             cors_origins=_list("CORS_ORIGINS"),
             max_body_bytes=_int("MAX_BODY_BYTES", 65536),

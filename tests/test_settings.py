@@ -1,0 +1,81 @@
+"""Configuration: every variable documented, any PostgreSQL URL accepted."""
+
+import re
+import ssl
+
+import pytest
+
+from impl.database import asyncpg_url
+from impl.settings import PROJECT_ROOT, Settings, SettingsError
+
+NEON_POOLED = (
+    "postgresql://alex:AbC123@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech"
+    "/neondb?sslmode=require&channel_binding=require"
+)
+
+
+def test_env_example_documents_every_variable() -> None:
+    source = (PROJECT_ROOT / "impl" / "settings.py").read_text()
+    read = set(re.findall(r'_(?:text|int|float|bool|list)\("([A-Z_]+)"', source))
+    documented = set(
+        re.findall(r"^# ([A-Z_]+)=", (PROJECT_ROOT / ".env.example").read_text(), re.M)
+    )
+
+    assert read, "no variables found in settings.py"
+    assert read <= documented, read - documented
+
+
+def test_a_neon_url_pasted_as_is_becomes_verified_tls() -> None:
+    url, connect_args = asyncpg_url(NEON_POOLED)
+
+    assert url == (
+        "postgresql+asyncpg://alex:AbC123@ep-cool-darkness-123456-pooler"
+        ".us-east-2.aws.neon.tech/neondb"
+    )
+    context = connect_args["ssl"]
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("sslmode=disable", False), ("sslmode=prefer", "prefer")]
+)
+def test_other_sslmodes(query: str, expected: object) -> None:
+    _, connect_args = asyncpg_url(f"postgres://u@h/db?{query}")
+
+    assert connect_args["ssl"] == expected
+
+
+def test_other_parameters_pass_through() -> None:
+    url, connect_args = asyncpg_url(
+        "postgresql://u@/db?host=/run/pg&application_name=x"
+    )
+
+    assert url == "postgresql+asyncpg://u@/db?host=%2Frun%2Fpg&application_name=x"
+    assert connect_args == {}
+
+
+def test_a_non_postgres_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="postgresql://"):
+        asyncpg_url("mysql://u@h/db")
+
+
+def test_malformed_numbers_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+
+    with pytest.raises(SettingsError, match="PORT must be an integer"):
+        Settings.from_env()
+
+
+def test_better_auth_url_implies_jwks_issuer_and_audience(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BETTER_AUTH_URL", "https://app.example.com/")
+
+    settings = Settings.from_env()
+
+    assert settings.jwks_url == "https://app.example.com/api/auth/jwks"
+    assert settings.jwt_issuer == settings.jwt_audience == "https://app.example.com"
