@@ -27,7 +27,7 @@ class RemoteJwks:
         url: str,
         *,
         max_age: float = 300.0,
-        cooldown: float = 30.0,
+        cooldown: float = 10.0,
         timeout: float = 3.0,
     ) -> None:
         self.url = url

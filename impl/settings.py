@@ -78,7 +78,7 @@ class Settings:
     jwt_secret: str = ""
     jwt_leeway_seconds: int = 30
     jwks_max_age_seconds: float = 300.0
-    jwks_cooldown_seconds: float = 30.0
+    jwks_cooldown_seconds: float = 10.0
     auth_dev_mode: bool = False
 
     cors_origins: tuple[str, ...] = ()
@@ -114,7 +114,7 @@ class Settings:
             jwt_secret=_text("JWT_SECRET"),
             jwt_leeway_seconds=_int("JWT_LEEWAY_SECONDS", 30),
             jwks_max_age_seconds=_float("JWKS_MAX_AGE_SECONDS", 300.0),
-            jwks_cooldown_seconds=_float("JWKS_COOLDOWN_SECONDS", 30.0),
+            jwks_cooldown_seconds=_float("JWKS_COOLDOWN_SECONDS", 10.0),
             auth_dev_mode=_bool("AUTH_DEV_MODE", False),
             cors_origins=_list("CORS_ORIGINS"),
             max_body_bytes=_int("MAX_BODY_BYTES", 65536),

@@ -9,9 +9,11 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     Table,
     Text,
     false,
@@ -27,10 +29,6 @@ SORT_KEYS = ("created_at", "updated_at", "title")
 
 def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-
-
-def _owner() -> Column[str]:
-    return Column(Text, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
 
 
 def _list_indexes() -> list[Index]:
@@ -67,6 +65,11 @@ class User(SQLModel, table=True):
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
+        # (user_id, id): every lookup is by both, so a task that is missing
+        # and another user's task cost the same index probe and look the
+        # same; and the table can be distributed by user_id (Citus), which
+        # needs the distribution column in every unique key.
+        PrimaryKeyConstraint("user_id", "id", name="pk_tasks"),
         *_list_indexes(),
         CheckConstraint("char_length(title) BETWEEN 1 AND 255", name="ck_tasks_title"),
         CheckConstraint(
@@ -74,6 +77,11 @@ class Task(SQLModel, table=True):
         ),
     )
 
+    user_id: str = Field(
+        sa_column=Column(
+            Text, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
     # Random (v4) ids, so that ids reveal nothing about order or volume.
     id: UUID = Field(
         sa_column=Column(
@@ -82,7 +90,6 @@ class Task(SQLModel, table=True):
             server_default=text("gen_random_uuid()"),
         )
     )
-    user_id: str = Field(sa_column=_owner())
     title: str = Field(sa_column=Column(Text, nullable=False))
     description: str | None = Field(sa_column=Column(Text, nullable=True))
     completed: bool = Field(
@@ -100,7 +107,18 @@ class IdempotencyKey(SQLModel, table=True):
     """The first response to a POST that carried an Idempotency-Key."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+    __table_args__ = (
+        # Deleting the task forgets the key, so a replay never points at a
+        # task that is gone.
+        ForeignKeyConstraint(
+            ["user_id", "task_id"],
+            ["tasks.user_id", "tasks.id"],
+            ondelete="CASCADE",
+            name="fk_idempotency_keys_task",
+        ),
+        Index("ix_idempotency_keys_user_id_task_id", "user_id", "task_id"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
 
     user_id: str = Field(
         sa_column=Column(
@@ -108,16 +126,7 @@ class IdempotencyKey(SQLModel, table=True):
         )
     )
     key: str = Field(sa_column=Column(Text, primary_key=True))
-    # Deleting the task forgets the key, so a replay never points at a
-    # task that is gone.
-    task_id: UUID = Field(
-        sa_column=Column(
-            PG_UUID(as_uuid=True),
-            ForeignKey("tasks.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    task_id: UUID = Field(sa_column=Column(PG_UUID(as_uuid=True), nullable=False))
     request_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     response: dict[str, object] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(sa_column=_timestamp())
