@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 import asyncpg
@@ -54,8 +55,8 @@ class Keys:
             "aud": self.audience,
         }
 
-    def token(self, sub: str, **overrides: Any) -> str:
-        claims = {**self.claims(sub), **overrides}
+    def token(self, subject: str, **overrides: Any) -> str:
+        claims = {**self.claims(subject), **overrides}
         claims = {k: v for k, v in claims.items() if v is not None}
         return jwt.encode(
             claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid}
@@ -165,3 +166,49 @@ class Database:
             return list(await connection.fetch(sql, *args))
         finally:
             await connection.close()
+
+
+@dataclass
+class JwksServer:
+    """A Better Auth-shaped JWKS endpoint (/api/auth/jwks) on a real socket."""
+
+    url: str
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    up: bool = True
+    fetches: int = 0
+    failed_fetches: int = 0
+
+    @classmethod
+    @contextmanager
+    def serve(cls) -> Iterator[Self]:
+        state: JwksServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                state.fetches += 1
+                if not state.up or self.path != "/api/auth/jwks":
+                    state.failed_fetches += 1
+                    self.send_error(503 if not state.up else 404)
+                    return
+                body = json.dumps({"keys": state.keys}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        state = cls(f"http://127.0.0.1:{httpd.server_port}/api/auth/jwks")
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield state
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+
+    def publish(self, jwk: dict[str, Any]) -> None:
+        self.keys.append(jwk)
