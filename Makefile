@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' '
 USER ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test check lint typecheck generate format clean
+.PHONY: help install run serve token test check lint typecheck generate migrate format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ typecheck: $(SYNCED)
 
 generate: $(SYNCED) ## Regenerate generated/ from openapi.yaml
 	$(BIN)/python tools/generate.py
+
+migrate: $(SYNCED) ## Bring DATABASE_URL's schema to the latest Alembic revision
+	$(BIN)/python -m impl.migrate upgrade
 
 format: $(SYNCED) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -7,11 +7,13 @@ carries a token for it. Without DATABASE_URL the embedded PostgreSQL starts.
 
 import argparse
 import logging
+import logging.config
 import os
 
 import uvicorn
 
 from impl import dev_keys, embedded
+from impl.logs import log_config
 from impl.settings import Settings
 
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
@@ -24,11 +26,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
-
     settings = Settings.from_env()
+    logging_config = log_config(settings.log_level, settings.log_json)
+    logging.config.dictConfig(logging_config)
     if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):
         os.environ["AUTH_DEV_MODE"] = "true"
     if not settings.database_url:
@@ -43,7 +43,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         workers=args.workers,
-        log_level=settings.log_level,
+        log_config=logging_config,
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,

@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_router
-from impl import contract, embedded, errors, handlers
+from impl import contract, embedded, errors, handlers, migrate
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
-from impl.database import create_engine, create_tables
+from impl.database import create_engine
 from impl.deps import PublicContext, RequestContext, public_context, request_context
+from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.database_url or embedded.start(settings.data_dir)
         engine = create_engine(settings, url)
-        if settings.create_tables:
-            await create_tables(engine)
+        if settings.migrate_on_startup:
+            await migrate.upgrade(engine)
         app.state.engine = engine
         try:
             yield
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contract.router)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

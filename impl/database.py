@@ -6,14 +6,14 @@ needs, and no BEGIN or COMMIT round trip is spent around it.
 """
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import Request
-from sqlalchemy import text
+from sqlalchemy import Executable, Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlmodel import SQLModel
 
 from impl.settings import Settings
 
@@ -22,9 +22,6 @@ VERIFIED_SSLMODES = {"require", "verify-ca", "verify-full"}
 # Parameters libpq accepts but asyncpg rejects; asyncpg cannot do channel
 # binding, and verified TLS gives the protection it was asked for.
 DROPPED_PARAMETERS = {"channel_binding", "sslmode", "sslrootcert", "sslnegotiation"}
-# Taken with pg_advisory_xact_lock so that workers starting together do not
-# race to create the same tables.
-SCHEMA_LOCK_KEY = 7_204_519
 
 
 def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
@@ -74,16 +71,6 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
     )
 
 
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create missing tables and indexes; existing ones are left as they are."""
-    transactional = engine.execution_options(isolation_level="READ COMMITTED")
-    async with transactional.begin() as connection:
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
-        )
-        await connection.run_sync(SQLModel.metadata.create_all)
-
-
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, closed (its connection returned) in any case."""
     engine: AsyncEngine = request.app.state.engine
@@ -91,3 +78,27 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     # SQLModel tables and read rows as mappings, not ORM objects.
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
+
+
+async def execute(
+    session: AsyncSession,
+    statement: Executable,
+    params: Mapping[str, Any] | None = None,
+    *,
+    idempotent: bool,
+) -> Result[Any]:
+    """Run one statement; after a lost connection, once more if it is idempotent.
+
+    A lost connection (a backend killed, a Neon compute suspended) makes
+    SQLAlchemy invalidate the whole pool, so the retry runs on a fresh
+    connection. A statement that is not idempotent is not retried: the server
+    may have committed it just before the connection dropped. The caller then
+    gets 503, and nothing is half-written, since one statement is atomic.
+    """
+    try:
+        return await session.execute(statement, params)
+    except DBAPIError as error:
+        if not (idempotent and error.connection_invalidated):
+            raise
+    await session.rollback()
+    return await session.execute(statement, params)

@@ -39,6 +39,7 @@ from generated.models import (
     TaskUpdate,
 )
 from impl import pagination
+from impl.database import execute
 from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
 from impl.preconditions import IfMatch, PreconditionFailed, etag, parse_if_match
@@ -112,7 +113,7 @@ async def list_tasks(
     order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
     # One row more than the page tells whether there is a next page.
     statement = statement.order_by(*order).limit(limit + 1)
-    rows = (await ctx.session.execute(statement)).mappings().all()
+    rows = (await execute(ctx.session, statement, idempotent=True)).mappings().all()
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -147,7 +148,9 @@ async def create_task(
         )
         .returning(*tasks.c)
     )
-    return _created(ctx, (await ctx.session.execute(statement)).mappings().one())
+    # Not idempotent without a key: a retry could create the task twice.
+    result = await execute(ctx.session, statement, idempotent=False)
+    return _created(ctx, result.mappings().one())
 
 
 # Either creates the task and records it under the key, or finds the key's
@@ -199,20 +202,24 @@ async def _create_idempotently(
         "completed": body.completed,
     }
     try:
-        row = (await ctx.session.execute(CREATE_IDEMPOTENTLY, params)).mappings().one()
+        result = await execute(
+            ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True
+        )
     except IntegrityError as error:
         if sqlstate(error) != "23505":
             raise
+        # The key is taken: by a twin request that has just committed, or by
+        # an expired key the purge has not reached yet. Clear the latter and
+        # run once more; the twin's answer is then found under `existing`.
         await ctx.session.rollback()
-        await ctx.session.execute(PURGE_EXPIRED_KEY, params)
+        await execute(ctx.session, PURGE_EXPIRED_KEY, params, idempotent=True)
         try:
-            row = (
-                (await ctx.session.execute(CREATE_IDEMPOTENTLY, params))
-                .mappings()
-                .one()
+            result = await execute(
+                ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True
             )
         except IntegrityError:
             raise IdempotencyKeyInProgress from None
+    row = result.mappings().one()
     if row["created"] is not None:
         return _created(ctx, _from_json(row["created"]))
     if row["request_hash"] != request_hash:
@@ -229,7 +236,8 @@ async def get_task(ctx: RequestContext, *, user_id: str, task_id: UUID) -> Task:
     statement = select(*tasks.c).where(
         tasks.c.id == task_id, tasks.c.user_id == user_id
     )
-    row = (await ctx.session.execute(statement)).mappings().one_or_none()
+    result = await execute(ctx.session, statement, idempotent=True)
+    row = result.mappings().one_or_none()
     if row is None:
         raise NotFound()
     return _versioned(ctx, row)
@@ -276,7 +284,8 @@ async def _write(
 ) -> RowMapping:
     """Run an UPDATE or DELETE ... RETURNING of one task: 404, 412 or its row."""
     if condition is None:
-        row = (await ctx.session.execute(statement)).mappings().one_or_none()
+        result = await execute(ctx.session, statement, idempotent=True)
+        row = result.mappings().one_or_none()
         if row is None:
             raise NotFound()
         return row
@@ -288,7 +297,8 @@ async def _write(
     query = select(target.c.found, *written.c).select_from(
         target.outerjoin(written, true())
     )
-    row = (await ctx.session.execute(query)).mappings().one_or_none()
+    # Replaying a conditional write that did commit answers 412: safe.
+    row = (await execute(ctx.session, query, idempotent=True)).mappings().one_or_none()
     if row is None:
         raise NotFound()
     if row["id"] is None:
@@ -301,5 +311,5 @@ async def get_health(ctx: PublicContext) -> Health:
 
 
 async def get_readiness(ctx: PublicContext) -> Health:
-    await ctx.session.execute(text("SELECT 1"))
+    await execute(ctx.session, text("SELECT 1"), idempotent=True)
     return Health(status=Status.OK)

@@ -56,10 +56,11 @@ class Settings:
     port: int = 8000
     data_dir: Path = PROJECT_ROOT / ".data"
     log_level: str = "info"
+    log_json: bool = False
 
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""
-    create_tables: bool = True
+    migrate_on_startup: bool = True
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_pool_timeout: float = 2.0
@@ -94,8 +95,9 @@ class Settings:
             port=_int("PORT", 8000),
             data_dir=Path(_text("DATA_DIR") or PROJECT_ROOT / ".data"),
             log_level=_text("LOG_LEVEL", "info").lower(),
+            log_json=_text("LOG_FORMAT", "text").lower() == "json",
             database_url=_text("DATABASE_URL"),
-            create_tables=_bool("DB_CREATE_TABLES", True),
+            migrate_on_startup=_bool("DB_MIGRATE_ON_STARTUP", True),
             db_pool_size=_int("DB_POOL_SIZE", 10),
             db_max_overflow=_int("DB_MAX_OVERFLOW", 10),
             db_pool_timeout=_float("DB_POOL_TIMEOUT", 2.0),

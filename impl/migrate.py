@@ -1,0 +1,86 @@
+"""The schema, managed by Alembic (impl/alembic/).
+
+The app brings the schema to the latest revision at startup unless
+DB_MIGRATE_ON_STARTUP=false; `make migrate` does the same from the command
+line, for example against a Neon direct URL before a deploy.
+
+    python -m impl.migrate upgrade           # to the latest revision
+    python -m impl.migrate check             # fail if tables differ from revisions
+    python -m impl.migrate revision "add due_at"   # autogenerate a revision
+"""
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from impl import embedded
+from impl.database import create_engine
+from impl.settings import Settings
+
+ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
+# Taken with pg_advisory_xact_lock so that workers starting together do not
+# race to migrate.
+SCHEMA_LOCK_KEY = 7_204_519
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the latest revision; a no-op when it is there."""
+    transactional = engine.execution_options(isolation_level="READ COMMITTED")
+    async with transactional.begin() as connection:
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+        )
+        await connection.run_sync(
+            lambda sync: command.upgrade(alembic_config(sync), "head")
+        )
+
+
+async def check(engine: AsyncEngine) -> None:
+    """Raise if the tables in impl/tables.py differ from the latest revision."""
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: command.check(alembic_config(sync)))
+
+
+async def revision(engine: AsyncEngine, message: str) -> None:
+    async with engine.connect() as connection:
+        await connection.run_sync(
+            lambda sync: command.revision(
+                alembic_config(sync), message=message, autogenerate=True
+            )
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["upgrade", "check", "revision"])
+    parser.add_argument("message", nargs="?", default="")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    engine = create_engine(
+        settings, settings.database_url or embedded.start(settings.data_dir)
+    )
+    try:
+        if args.action == "upgrade":
+            await upgrade(engine)
+        elif args.action == "check":
+            await check(engine)
+        else:
+            await revision(engine, args.message)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
