@@ -1,5 +1,6 @@
 """Test helpers: a live server, signing keys, an API client per user, SQL."""
 
+import asyncio
 import json
 import socket
 import threading
@@ -18,6 +19,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
+from sqlalchemy.engine import make_url
 
 from impl.app import create_app
 from impl.settings import Settings
@@ -212,3 +214,98 @@ class JwksServer:
 
     def publish(self, jwk: dict[str, Any]) -> None:
         self.keys.append(jwk)
+
+
+@dataclass
+class PgProxy:
+    """A PostgreSQL wire-protocol relay that counts what crosses it.
+
+    A round trip is one ReadyForQuery ('Z') from the server: the end of one
+    exchange the client waited for. A statement is one Execute ('E') or
+    simple Query ('Q') from the client.
+    """
+
+    url: str
+    round_trips: int = 0
+    statements: int = 0
+
+    @classmethod
+    @contextmanager
+    def serve(cls, database_url: str) -> Iterator["PgProxy"]:
+        target = make_url(database_url)
+        socket_dir = target.query.get("host")
+        started = threading.Event()
+        stopping: list[asyncio.AbstractEventLoop] = []
+        proxy: PgProxy
+
+        async def connect_upstream() -> tuple[
+            asyncio.StreamReader, asyncio.StreamWriter
+        ]:
+            if isinstance(socket_dir, str):
+                port = target.port or 5432
+                return await asyncio.open_unix_connection(
+                    f"{socket_dir}/.s.PGSQL.{port}"
+                )
+            return await asyncio.open_connection(target.host, target.port or 5432)
+
+        async def relay(
+            reader: asyncio.StreamReader,
+            writer: asyncio.StreamWriter,
+            from_client: bool,
+        ) -> None:
+            try:
+                if from_client:  # the startup message has no type byte
+                    length = await reader.readexactly(4)
+                    rest = await reader.readexactly(int.from_bytes(length) - 4)
+                    writer.write(length + rest)
+                while True:
+                    kind = await reader.readexactly(1)
+                    length = await reader.readexactly(4)
+                    body = await reader.readexactly(int.from_bytes(length) - 4)
+                    if from_client and kind in (b"E", b"Q"):
+                        proxy.statements += 1
+                    if not from_client and kind == b"Z":
+                        proxy.round_trips += 1
+                    writer.write(kind + length + body)
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async def handle(
+            client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+        ) -> None:
+            server_reader, server_writer = await connect_upstream()
+            await asyncio.gather(
+                relay(client_reader, server_writer, True),
+                relay(server_reader, client_writer, False),
+            )
+
+        async def main() -> None:
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            nonlocal proxy
+            proxy = cls(
+                f"postgresql://{target.username}@127.0.0.1:{port}/{target.database}"
+                "?sslmode=disable"
+            )
+            stop = asyncio.Event()
+            stopping.append(asyncio.get_running_loop())
+            stopping_event.append(stop)
+            started.set()
+            async with server:
+                await stop.wait()
+
+        stopping_event: list[asyncio.Event] = []
+        thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+        thread.start()
+        started.wait(10)
+        try:
+            yield proxy
+        finally:
+            stopping[0].call_soon_threadsafe(stopping_event[0].set)
+            thread.join(5)
+
+    def reset(self) -> None:
+        self.round_trips = self.statements = 0
