@@ -3,6 +3,7 @@
 `create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_router
-from impl import contract, embedded, errors, handlers, migrate
+from impl import contract, embedded, errors, handlers, housekeeping, migrate
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
 from impl.database import create_engine
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_startup:
             await migrate.upgrade(engine)
         app.state.engine = engine
+        purge = asyncio.create_task(housekeeping.purge_forever(engine))
         try:
             yield
         finally:
+            purge.cancel()
             await engine.dispose()
 
     info = contract.contract()["info"]

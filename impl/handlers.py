@@ -42,6 +42,7 @@ from impl import pagination
 from impl.database import execute
 from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
+from impl.housekeeping import IDEMPOTENCY_TTL_SECONDS
 from impl.preconditions import IfMatch, PreconditionFailed, etag, parse_if_match
 from impl.tables import tasks, users
 
@@ -50,7 +51,6 @@ SORT_COLUMNS = {
     "updated_at": tasks.c.updated_at,
     "title": tasks.c.title,
 }
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 TASK_FIELDS = tuple(Task.model_fields)
 
 

@@ -63,8 +63,8 @@ class Settings:
     migrate_on_startup: bool = True
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    db_pool_timeout: float = 2.0
-    db_connect_timeout: float = 2.0
+    db_pool_timeout: float = 1.5
+    db_connect_timeout: float = 1.5
     db_command_timeout: float = 10.0
     db_pool_recycle: float = 240.0
     db_statement_cache_size: int = 100
@@ -100,8 +100,8 @@ class Settings:
             migrate_on_startup=_bool("DB_MIGRATE_ON_STARTUP", True),
             db_pool_size=_int("DB_POOL_SIZE", 10),
             db_max_overflow=_int("DB_MAX_OVERFLOW", 10),
-            db_pool_timeout=_float("DB_POOL_TIMEOUT", 2.0),
-            db_connect_timeout=_float("DB_CONNECT_TIMEOUT", 2.0),
+            db_pool_timeout=_float("DB_POOL_TIMEOUT", 1.5),
+            db_connect_timeout=_float("DB_CONNECT_TIMEOUT", 1.5),
             db_command_timeout=_float("DB_COMMAND_TIMEOUT", 10.0),
             db_pool_recycle=_float("DB_POOL_RECYCLE", 240.0),
             db_statement_cache_size=_int("DB_STATEMENT_CACHE_SIZE", 100),

@@ -4,6 +4,9 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
+from impl.database import create_engine
+from impl.housekeeping import purge_expired_keys
+from impl.settings import Settings
 from tests.support import Api, Database
 
 ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -361,6 +364,28 @@ def test_an_expired_key_creates_a_new_task(alice: Api, db: Database) -> None:
     assert second.status_code == 201
     assert second.json()["id"] != first["id"]
     assert count_tasks(db, "alice") == 2
+
+
+def test_expired_keys_are_purged(alice: Api, db: Database, settings: Settings) -> None:
+    alice.create({"title": "a"}, headers={"Idempotency-Key": "stale"})
+    alice.create({"title": "b"}, headers={"Idempotency-Key": "fresh"})
+    asyncio.run(
+        db.execute(
+            "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
+            " WHERE key = 'stale'"
+        )
+    )
+
+    async def purge() -> int:
+        engine = create_engine(settings, settings.database_url)
+        try:
+            return await purge_expired_keys(engine)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(purge()) == 1
+    remaining = asyncio.run(db.fetch("SELECT key FROM idempotency_keys"))
+    assert [row["key"] for row in remaining] == ["fresh"]
 
 
 # Probes
