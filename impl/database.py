@@ -6,6 +6,7 @@ needs, and no BEGIN or COMMIT round trip is spent around it.
 """
 
 import ssl
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -49,8 +50,16 @@ def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
     return urlunsplit(normalized), connect_args
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
 def create_engine(settings: Settings, url: str) -> AsyncEngine:
     sqlalchemy_url, connect_args = asyncpg_url(url)
+    if settings.db_statement_cache_size == 0:
+        # A pooler that cannot prepare statements may hand the next statement
+        # to another server connection: never reuse a statement name.
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
     return create_async_engine(
         sqlalchemy_url,
         isolation_level="AUTOCOMMIT",

@@ -158,17 +158,28 @@ def sqlstate(exc: DBAPIError) -> str:
     return ""
 
 
-async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
+def database_error_status(exc: DBAPIError) -> int:
+    """The status a database error deserves, by SQLSTATE class."""
     state = sqlstate(exc)
-    if state.startswith("22") or state.startswith("23"):
+    if state[:2] in {"22", "23"}:
         # Data exceptions (22021: NUL in text, 22001: too long, ...) and
         # constraint violations are the client's values, never a server fault.
+        return 422
+    if exc.connection_invalidated or state[:2] in {"08", "53", "57"}:
+        # Connection lost, too many connections, server shutting down.
+        return 503
+    return 500
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    status = database_error_status(exc)
+    if status == 422:
         return problem_response(422, "The database rejected a value of the request.")
-    if exc.connection_invalidated or state[:2] in {"08", "53", "57"} or not state:
+    if status == 503:
         logger.warning("database unavailable: %s", exc.orig)
         return problem_response(503, "The database is unavailable.", _retry())
-    logger.error("database error %s", state, exc_info=exc)
+    logger.error("database error %s", sqlstate(exc), exc_info=exc)
     return problem_response(500, "Internal Server Error")
 
 
