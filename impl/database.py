@@ -7,12 +7,12 @@ needs, and no BEGIN or COMMIT round trip is spent around it.
 
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import Request
-from sqlalchemy import Executable, Result
+from sqlalchemy import Executable, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -95,19 +95,28 @@ async def execute(
     params: Mapping[str, Any] | None = None,
     *,
     idempotent: bool,
-) -> Result[Any]:
-    """Run one statement; after a lost connection, once more if it is idempotent.
+) -> Sequence[Row[Any]]:
+    """Run one statement (with RETURNING, if it writes) and return its rows.
 
-    A lost connection (a backend killed, a Neon compute suspended) makes
-    SQLAlchemy invalidate the whole pool, so the retry runs on a fresh
-    connection. A statement that is not idempotent is not retried: the server
-    may have committed it just before the connection dropped. The caller then
-    gets 503, and nothing is half-written, since one statement is atomic.
+    The connection goes back to the pool as soon as the rows are in, not at
+    the end of the request, so a pool as large as the number of statements in
+    flight serves any number of concurrent requests. (With AUTOCOMMIT, ending
+    the session's transaction sends nothing to the server.)
+
+    After a lost connection (a backend killed, a Neon compute suspended) an
+    idempotent statement runs once more: SQLAlchemy has invalidated the whole
+    pool, so the retry gets a fresh connection. A statement that is not
+    idempotent is not retried, since the server may have committed it just
+    before the connection dropped; the caller gets 503, and nothing is
+    half-written, since one statement is atomic.
     """
     try:
-        return await session.execute(statement, params)
+        result = await session.execute(statement, params)
     except DBAPIError as error:
         if not (idempotent and error.connection_invalidated):
             raise
-    await session.rollback()
-    return await session.execute(statement, params)
+        await session.rollback()
+        result = await session.execute(statement, params)
+    rows = result.all()
+    await session.commit()
+    return rows

@@ -8,7 +8,7 @@ authenticates first, so nothing else is looked at for an anonymous caller.
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from impl.auth import authenticated_user
@@ -30,10 +30,13 @@ class PublicContext:
 
 
 async def request_context(
-    user_id: Annotated[str, Depends(authenticated_user)],
-    session: Annotated[AsyncSession, Depends(get_session)],
+    request: Request,
     response: Response,
+    session: Annotated[AsyncSession, Depends(get_session)],
 ) -> RequestContext:
+    # The session holds no connection until its first statement, which comes
+    # after authentication: an anonymous caller never reaches the database.
+    user_id = await authenticated_user(request)
     return RequestContext(user_id=user_id, session=session, response=response)
 
 

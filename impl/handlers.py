@@ -5,18 +5,23 @@ the caller's user_id, with RETURNING instead of a read after the write, and
 with the checks (does the task exist, does its version match) folded into
 the same statement. Another user's task is indistinguishable from a missing
 one: both are 404.
+
+The statements are built once, with bind parameters, and reused: building
+and caching a statement per request would cost more than running it.
 """
 
 import hashlib
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    ColumnElement,
     Delete,
-    RowMapping,
+    Row,
+    Select,
     Update,
-    and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -46,12 +51,11 @@ from impl.housekeeping import IDEMPOTENCY_TTL_SECONDS
 from impl.preconditions import IfMatch, PreconditionFailed, etag, parse_if_match
 from impl.tables import tasks, users
 
-SORT_COLUMNS = {
-    "created_at": tasks.c.created_at,
-    "updated_at": tasks.c.updated_at,
-    "title": tasks.c.title,
-}
 TASK_FIELDS = tuple(Task.model_fields)
+TASK_COLUMNS = [tasks.c[field] for field in TASK_FIELDS]
+# Bind parameters named unlike columns: SQLAlchemy reserves column names
+# for the VALUES and SET clauses.
+OWNED = (tasks.c.user_id == bindparam("owner"), tasks.c.id == bindparam("task"))
 
 
 class IdempotencyKeyInProgress(Problem):
@@ -70,19 +74,39 @@ class IdempotencyKeyReused(Problem):
         )
 
 
-def _task(row: RowMapping | dict[str, Any]) -> Task:
-    # The row comes from our own table, already valid; FastAPI serializes it.
-    return Task.model_construct(**{field: row[field] for field in TASK_FIELDS})
+TaskRow = Row[Any] | SimpleNamespace
 
 
-def _versioned(ctx: RequestContext, row: RowMapping | dict[str, Any]) -> Task:
-    ctx.response.headers["ETag"] = etag(row["version"])
-    return _task(row)
+def _versioned(ctx: RequestContext, row: TaskRow) -> Task:
+    ctx.response.headers["ETag"] = etag(row.version)
+    # Reading the row's attributes is the cheapest way out of SQLAlchemy.
+    return Task.model_validate(row, from_attributes=True)
 
 
-def _created(ctx: RequestContext, row: RowMapping | dict[str, Any]) -> Task:
-    ctx.response.headers["Location"] = f"/api/{row['user_id']}/tasks/{row['id']}"
+def _created(ctx: RequestContext, row: TaskRow) -> Task:
+    ctx.response.headers["Location"] = f"/api/{row.user_id}/tasks/{row.id}"
     return _versioned(ctx, row)
+
+
+@cache
+def _list_statement(sort: TaskSort, filtered: bool, after: bool) -> Select[Any]:
+    """The list query of one shape (sort, filter, cursor), built once."""
+    key = tasks.c[sort.value.removeprefix("-")]
+    descending = sort.value.startswith("-")
+    statement = select(*TASK_COLUMNS).where(tasks.c.user_id == bindparam("owner"))
+    if filtered:
+        statement = statement.where(tasks.c.completed == bindparam("completed"))
+    if after:
+        position = tuple_(key, tasks.c.id)
+        bound = tuple_(
+            bindparam("after_value", type_=key.type),
+            bindparam("after_id", type_=tasks.c.id.type),
+        )
+        statement = statement.where(
+            position < bound if descending else position > bound
+        )
+    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    return statement.order_by(*order).limit(bindparam("limit"))
 
 
 async def list_tasks(
@@ -94,33 +118,54 @@ async def list_tasks(
     completed: bool | None,
     sort: TaskSort,
 ) -> TaskList:
-    key_name = sort.value.removeprefix("-")
-    key = SORT_COLUMNS[key_name]
-    descending = sort.value.startswith("-")
+    key = sort.value.removeprefix("-")
     # A cursor is valid only for the list that issued it.
     scope = f"{user_id}\n{sort.value}\n{completed}"
-    statement = select(*tasks.c).where(tasks.c.user_id == user_id)
-    if completed is not None:
-        statement = statement.where(tasks.c.completed == completed)
-    if cursor is not None:
-        value, after_id = pagination.decode(
-            scope, cursor, datetime_key=key_name != "title"
-        )
-        position, bound = tuple_(key, tasks.c.id), tuple_(value, after_id)
-        statement = statement.where(
-            position < bound if descending else position > bound
-        )
-    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
     # One row more than the page tells whether there is a next page.
-    statement = statement.order_by(*order).limit(limit + 1)
-    rows = (await execute(ctx.session, statement, idempotent=True)).mappings().all()
+    params: dict[str, Any] = {"owner": user_id, "limit": limit + 1}
+    if completed is not None:
+        params["completed"] = completed
+    if cursor is not None:
+        params["after_value"], params["after_id"] = pagination.decode(
+            scope, cursor, datetime_key=key != "title"
+        )
+    statement = _list_statement(sort, completed is not None, cursor is not None)
+    rows = await execute(ctx.session, statement, params, idempotent=True)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = pagination.encode(scope, last[key_name], last["id"])
-    return TaskList.model_construct(
-        items=[_task(row) for row in rows[:limit]], next_cursor=next_cursor
+        next_cursor = pagination.encode(scope, getattr(last, key), last.id)
+    return TaskList.model_validate(
+        {"items": rows[:limit], "next_cursor": next_cursor}, from_attributes=True
     )
+
+
+# The user's row rides along in the same statement: created on the first
+# write, a no-op afterwards, never an extra round trip.
+CREATE = (
+    insert(tasks)
+    .add_cte(
+        pg_insert(users)
+        .values(id=bindparam("owner"))
+        .on_conflict_do_nothing()
+        .cte("ensure_user")
+    )
+    .values(
+        user_id=bindparam("owner"),
+        title=bindparam("new_title"),
+        description=bindparam("new_description"),
+        completed=bindparam("new_completed"),
+    )
+    .returning(*tasks.c)
+)
+
+
+def _new_values(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
+    return {
+        "new_title": body.title,
+        "new_description": body.description,
+        "new_completed": body.completed,
+    }
 
 
 async def create_task(
@@ -132,25 +177,10 @@ async def create_task(
 ) -> Task:
     if idempotency_key is not None:
         return await _create_idempotently(ctx, user_id, idempotency_key, body)
-    # The user's row rides along in the same statement: created on the first
-    # write, a no-op afterwards, never an extra round trip.
-    ensure_user = (
-        pg_insert(users).values(id=user_id).on_conflict_do_nothing().cte("ensure_user")
-    )
-    statement = (
-        insert(tasks)
-        .add_cte(ensure_user)
-        .values(
-            user_id=user_id,
-            title=body.title,
-            description=body.description,
-            completed=body.completed,
-        )
-        .returning(*tasks.c)
-    )
+    params = {"owner": user_id, **_new_values(body)}
     # Not idempotent without a key: a retry could create the task twice.
-    result = await execute(ctx.session, statement, idempotent=False)
-    return _created(ctx, result.mappings().one())
+    [row] = await execute(ctx.session, CREATE, params, idempotent=False)
+    return _created(ctx, row)
 
 
 # Either creates the task and records it under the key, or finds the key's
@@ -185,6 +215,7 @@ PURGE_EXPIRED_KEY = text("""
     DELETE FROM idempotency_keys
     WHERE user_id = :user_id AND key = :key
       AND created_at <= now() - make_interval(secs => :ttl)
+    RETURNING key
 """)
 
 
@@ -202,9 +233,7 @@ async def _create_idempotently(
         "completed": body.completed,
     }
     try:
-        result = await execute(
-            ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True
-        )
+        [row] = await execute(ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True)
     except IntegrityError as error:
         if sqlstate(error) != "23505":
             raise
@@ -214,33 +243,47 @@ async def _create_idempotently(
         await ctx.session.rollback()
         await execute(ctx.session, PURGE_EXPIRED_KEY, params, idempotent=True)
         try:
-            result = await execute(
+            [row] = await execute(
                 ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True
             )
         except IntegrityError:
             raise IdempotencyKeyInProgress from None
-    row = result.mappings().one()
-    if row["created"] is not None:
-        return _created(ctx, _from_json(row["created"]))
-    if row["request_hash"] != request_hash:
+    if row.created is not None:
+        return _created(ctx, _from_json(row.created))
+    if row.request_hash != request_hash:
         raise IdempotencyKeyReused
-    return _created(ctx, _from_json(row["response"]))
+    return _created(ctx, _from_json(row.response))
 
 
-def _from_json(stored: dict[str, Any]) -> dict[str, Any]:
+def _from_json(stored: dict[str, Any]) -> SimpleNamespace:
+    """A task row stored as JSON (to_jsonb), with a row's attributes."""
     task = Task.model_validate({field: stored[field] for field in TASK_FIELDS})
-    return {**task.model_dump(), "version": stored["version"]}
+    return SimpleNamespace(**task.model_dump(), version=stored["version"])
+
+
+GET = select(*tasks.c).where(*OWNED)
 
 
 async def get_task(ctx: RequestContext, *, user_id: str, task_id: UUID) -> Task:
-    statement = select(*tasks.c).where(
-        tasks.c.id == task_id, tasks.c.user_id == user_id
-    )
-    result = await execute(ctx.session, statement, idempotent=True)
-    row = result.mappings().one_or_none()
-    if row is None:
+    params = {"owner": user_id, "task": task_id}
+    rows = await execute(ctx.session, GET, params, idempotent=True)
+    if not rows:
         raise NotFound()
-    return _versioned(ctx, row)
+    return _versioned(ctx, rows[0])
+
+
+UPDATE = (
+    update(tasks)
+    .where(*OWNED)
+    .values(
+        title=bindparam("new_title"),
+        description=bindparam("new_description"),
+        completed=bindparam("new_completed"),
+        version=tasks.c.version + 1,
+        updated_at=func.now(),
+    )
+    .returning(*tasks.c)
+)
 
 
 async def update_task(
@@ -251,59 +294,56 @@ async def update_task(
     if_match: str | None,
     body: TaskUpdate,
 ) -> Task:
-    owned = and_(tasks.c.id == task_id, tasks.c.user_id == user_id)
-    statement = (
-        update(tasks)
-        .where(owned)
-        .values(
-            title=body.title,
-            description=body.description,
-            completed=body.completed,
-            version=tasks.c.version + 1,
-            updated_at=func.now(),
-        )
-        .returning(*tasks.c)
-    )
-    row = await _write(ctx, statement, owned, parse_if_match(if_match))
+    params = {"owner": user_id, "task": task_id, **_new_values(body)}
+    row = await _write(ctx, UPDATE, params, parse_if_match(if_match))
     return _versioned(ctx, row)
+
+
+DELETE = delete(tasks).where(*OWNED).returning(tasks.c.id)
 
 
 async def delete_task(
     ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
 ) -> None:
-    owned = and_(tasks.c.id == task_id, tasks.c.user_id == user_id)
-    statement = delete(tasks).where(owned).returning(tasks.c.id)
-    await _write(ctx, statement, owned, parse_if_match(if_match))
+    params = {"owner": user_id, "task": task_id}
+    await _write(ctx, DELETE, params, parse_if_match(if_match))
+
+
+@cache
+def _conditional(statement: Update | Delete, any_version: bool) -> Select[Any]:
+    """The write under If-Match, and the lookup that tells 404 from 412."""
+    if not any_version:
+        versions = bindparam("versions", type_=tasks.c.version.type, expanding=True)
+        statement = statement.where(tasks.c.version.in_(versions))
+    target = select(tasks.c.id.label("found")).where(*OWNED).cte("target")
+    written = statement.cte("written")
+    return select(target.c.found, *written.c).select_from(
+        target.outerjoin(written, true())
+    )
 
 
 async def _write(
     ctx: RequestContext,
     statement: Update | Delete,
-    owned: ColumnElement[bool],
+    params: dict[str, Any],
     condition: IfMatch | None,
-) -> RowMapping:
+) -> Row[Any]:
     """Run an UPDATE or DELETE ... RETURNING of one task: 404, 412 or its row."""
     if condition is None:
-        result = await execute(ctx.session, statement, idempotent=True)
-        row = result.mappings().one_or_none()
-        if row is None:
+        rows = await execute(ctx.session, statement, params, idempotent=True)
+        if not rows:
             raise NotFound()
-        return row
+        return rows[0]
+    query = _conditional(statement, condition.any_version)
     if not condition.any_version:
-        statement = statement.where(tasks.c.version.in_(condition.versions))
-    # The write and the lookup that tells 404 from 412 share one statement.
-    target = select(tasks.c.id.label("found")).where(owned).cte("target")
-    written = statement.cte("written")
-    query = select(target.c.found, *written.c).select_from(
-        target.outerjoin(written, true())
-    )
+        params = {**params, "versions": sorted(condition.versions)}
     # Replaying a conditional write that did commit answers 412: safe.
-    row = (await execute(ctx.session, query, idempotent=True)).mappings().one_or_none()
-    if row is None:
+    rows = await execute(ctx.session, query, params, idempotent=True)
+    if not rows:
         raise NotFound()
-    if row["id"] is None:
+    if rows[0].id is None:
         raise PreconditionFailed()
-    return row
+    return rows[0]
 
 
 async def get_health(ctx: PublicContext) -> Health:

@@ -61,8 +61,8 @@ class Settings:
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""
     migrate_on_startup: bool = True
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     db_pool_timeout: float = 1.5
     db_connect_timeout: float = 1.5
     db_command_timeout: float = 10.0
@@ -98,8 +98,8 @@ class Settings:
             log_json=_text("LOG_FORMAT", "text").lower() == "json",
             database_url=_text("DATABASE_URL"),
             migrate_on_startup=_bool("DB_MIGRATE_ON_STARTUP", True),
-            db_pool_size=_int("DB_POOL_SIZE", 10),
-            db_max_overflow=_int("DB_MAX_OVERFLOW", 10),
+            db_pool_size=_int("DB_POOL_SIZE", 20),
+            db_max_overflow=_int("DB_MAX_OVERFLOW", 0),
             db_pool_timeout=_float("DB_POOL_TIMEOUT", 1.5),
             db_connect_timeout=_float("DB_CONNECT_TIMEOUT", 1.5),
             db_command_timeout=_float("DB_COMMAND_TIMEOUT", 10.0),

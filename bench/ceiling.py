@@ -1,0 +1,159 @@
+"""The ceiling: the same five operations on raw Starlette and asyncpg.
+
+The same SQL as impl/handlers.py (one statement each), the same JSON, the
+same validation (the generated models) and the same auth check (impl.auth),
+with no dependency injection, no ORM and no response model: about the
+fastest plain Python can answer these requests.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import pydantic_core
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from generated.models import TaskCreate, TaskUpdate
+from impl.auth import Verifier, build_verifier
+from impl.errors import Problem
+from impl.settings import Settings
+
+LIST = """
+    SELECT id, user_id, title, description, completed, created_at, updated_at, version
+    FROM tasks WHERE user_id = $1
+    ORDER BY created_at DESC, id DESC LIMIT $2
+"""
+CREATE = """
+    WITH ensure_user AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING)
+    INSERT INTO tasks (user_id, title, description, completed)
+    VALUES ($1, $2, $3, $4)
+    RETURNING id, user_id, title, description, completed,
+              created_at, updated_at, version
+"""
+GET = """
+    SELECT id, user_id, title, description, completed, created_at, updated_at, version
+    FROM tasks WHERE user_id = $1 AND id = $2
+"""
+UPDATE = """
+    UPDATE tasks SET title = $3, description = $4, completed = $5,
+                     version = version + 1, updated_at = now()
+    WHERE user_id = $1 AND id = $2
+    RETURNING id, user_id, title, description, completed,
+              created_at, updated_at, version
+"""
+DELETE = "DELETE FROM tasks WHERE user_id = $1 AND id = $2 RETURNING id"
+
+
+def problem(status: int, detail: str) -> Response:
+    body = {"type": "about:blank", "status": status, "detail": detail}
+    return Response(
+        pydantic_core.to_json(body), status, media_type="application/problem+json"
+    )
+
+
+def task_json(row: asyncpg.Record, status: int = 200) -> Response:
+    task = dict(row)
+    version = task.pop("version")
+    return Response(
+        pydantic_core.to_json(task),
+        status,
+        {"ETag": f'"{version}"'},
+        media_type="application/json",
+    )
+
+
+async def authorize(request: Request) -> str | Response:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return problem(401, "A bearer token is required.")
+    verifier: Verifier = request.app.state.verifier
+    try:
+        claims = await verifier.verify(token)
+    except Problem as error:
+        return problem(error.status, error.detail)
+    if claims["sub"] != request.path_params["user_id"]:
+        return problem(403, "Forbidden")
+    return str(claims["sub"])
+
+
+async def tasks(request: Request) -> Response:
+    user = await authorize(request)
+    if isinstance(user, Response):
+        return user
+    pool: asyncpg.Pool = request.app.state.pool
+    if request.method == "GET":
+        limit = int(request.query_params.get("limit", "50"))
+        rows = await pool.fetch(LIST, user, limit + 1)
+        items = [dict(row) for row in rows[:limit]]
+        for item in items:
+            del item["version"]
+        body = {"items": items, "next_cursor": None}
+        return Response(pydantic_core.to_json(body), media_type="application/json")
+    try:
+        new = TaskCreate.model_validate_json(await request.body(), strict=True)
+    except ValidationError:
+        return problem(422, "Invalid body.")
+    row = await pool.fetchrow(CREATE, user, new.title, new.description, new.completed)
+    response = task_json(row, 201)
+    response.headers["Location"] = f"/api/{user}/tasks/{row['id']}"
+    return response
+
+
+async def task(request: Request) -> Response:
+    user = await authorize(request)
+    if isinstance(user, Response):
+        return user
+    pool: asyncpg.Pool = request.app.state.pool
+    try:
+        task_id = UUID(request.path_params["task_id"])
+    except ValueError:
+        return problem(422, "Invalid task id.")
+    row: Any
+    if request.method == "GET":
+        row = await pool.fetchrow(GET, user, task_id)
+    elif request.method == "PUT":
+        try:
+            new = TaskUpdate.model_validate_json(await request.body(), strict=True)
+        except ValidationError:
+            return problem(422, "Invalid body.")
+        row = await pool.fetchrow(
+            UPDATE, user, task_id, new.title, new.description, new.completed
+        )
+    else:
+        row = await pool.fetchrow(DELETE, user, task_id)
+        if row is not None:
+            return Response(status_code=204)
+    if row is None:
+        return problem(404, "Task not found.")
+    return task_json(row)
+
+
+def create_app() -> Starlette:
+    settings = Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        app.state.pool = await asyncpg.create_pool(
+            dsn, min_size=settings.db_pool_size, max_size=settings.db_pool_size
+        )
+        yield
+        await app.state.pool.close()
+
+    app = Starlette(
+        routes=[
+            Route("/api/{user_id}/tasks", tasks, methods=["GET", "POST"]),
+            Route(
+                "/api/{user_id}/tasks/{task_id}", task, methods=["GET", "PUT", "DELETE"]
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.verifier = build_verifier(settings)
+    return app
