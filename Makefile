@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' '
 USER ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test check lint typecheck generate migrate format clean
+.PHONY: help install run serve token test check lint typecheck generate migrate bench format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,12 @@ generate: $(SYNCED) ## Regenerate generated/ from openapi.yaml
 
 migrate: $(SYNCED) ## Bring DATABASE_URL's schema to the latest Alembic revision
 	$(BIN)/python -m impl.migrate upgrade
+
+bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (needs wrk)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { \
+		echo "make bench needs wrk: sudo apt-get install wrk (or brew install wrk)"; exit 1; }
+	$(BIN)/python -m bench.run
 
 format: $(SYNCED) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
