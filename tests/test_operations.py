@@ -1,11 +1,18 @@
 """Each operation behaves as openapi.yaml describes it."""
 
 import asyncio
+import io
+import json
+import logging
 from datetime import datetime
 from typing import Any
 
+import pytest
+from pythonjsonlogger.json import JsonFormatter
+
 from impl.database import create_engine
 from impl.housekeeping import purge_expired_keys
+from impl.logs import JSON_FIELDS, RequestIdFilter, request_id
 from impl.settings import Settings
 from tests.support import Api, Database
 
@@ -398,3 +405,35 @@ def test_health_and_readiness_answer_without_a_token(alice: Api) -> None:
     assert alice.client.send(anonymous).json() == {"status": "ok"}
     ready = alice.client.get("/ready", headers={"Authorization": ""})
     assert ready.status_code == 200
+
+
+def test_every_response_carries_a_request_id(alice: Api) -> None:
+    echoed = alice.client.get("/health", headers={"X-Request-ID": "trace-42"})
+    generated = alice.list()
+    refused = alice.client.get("/health", headers={"X-Request-ID": "bad id\twith tab"})
+    failed = alice.get("not-a-uuid")
+
+    assert echoed.headers["X-Request-ID"] == "trace-42"
+    assert len(generated.headers["X-Request-ID"]) == 32
+    assert refused.headers["X-Request-ID"] != "bad id\twith tab"
+    assert failed.status_code == 422
+    assert failed.headers["X-Request-ID"]
+
+
+def test_log_lines_carry_the_request_id(caplog: pytest.LogCaptureFixture) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter(JSON_FIELDS))
+    logger = logging.getLogger("tests.request_id")
+    logger.addHandler(handler)
+    token = request_id.set("trace-7")
+    try:
+        logger.warning("inside a request")
+    finally:
+        request_id.reset(token)
+        logger.removeHandler(handler)
+
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] == "trace-7"
+    assert line["message"] == "inside a request"
