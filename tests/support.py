@@ -169,6 +169,11 @@ class Database:
         finally:
             await connection.close()
 
+    def snapshot(self) -> list[tuple[object, ...]]:
+        """Every task row, to show that a request changed nothing."""
+        rows = asyncio.run(self.fetch("SELECT * FROM tasks ORDER BY id"))
+        return [tuple(row.values()) for row in rows]
+
 
 @dataclass
 class JwksServer:

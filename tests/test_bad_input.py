@@ -1,6 +1,5 @@
 """Bad input gets a clear 4xx problem and changes nothing, however odd it is."""
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,11 +10,6 @@ import pytest
 from tests.support import Api, Database
 
 LIMIT = 65536
-
-
-def snapshot(db: Database) -> list[tuple[object, ...]]:
-    rows = asyncio.run(db.fetch("SELECT * FROM tasks ORDER BY id"))
-    return [tuple(row.values()) for row in rows]
 
 
 @pytest.fixture
@@ -61,12 +55,12 @@ MALFORMED = [
 def test_malformed_json_is_400(
     alice: Api, existing: dict[str, Any], db: Database, method: str, content: bytes
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
 
     response = send_body(alice, method, existing, content, JSON)
 
     assert "not valid JSON" in assert_problem(response, 400)["detail"]
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])
@@ -80,12 +74,12 @@ def test_a_body_that_is_not_json_is_415(
     method: str,
     content_type: str | None,
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
 
     response = send_body(alice, method, existing, b'{"title": "x"}', content_type)
 
     assert_problem(response, 415)
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 def test_json_with_charset_is_accepted(alice: Api, existing: dict[str, Any]) -> None:
@@ -127,14 +121,14 @@ INVALID_BODIES = {
 def test_invalid_values_are_422_with_field_errors(
     alice: Api, existing: dict[str, Any], db: Database, method: str, body: Any
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
 
     response = send_body(alice, method, existing, json.dumps(body).encode(), JSON)
 
     problem = assert_problem(response, 422)
     assert problem["errors"], problem
     assert all(error["in"] == "body" for error in problem["errors"])
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 def test_field_errors_point_at_the_field(alice: Api) -> None:
@@ -165,7 +159,7 @@ def test_unicode_and_edge_lengths_are_stored_exactly(alice: Api) -> None:
 def test_an_invalid_task_id_is_422(
     alice: Api, db: Database, task_id: str, method: str
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
     body = {"title": "x"} if method == "PUT" else None
 
     response = alice.client.request(method, alice.task_url(task_id), json=body)
@@ -176,7 +170,7 @@ def test_an_invalid_task_id_is_422(
         "pointer": "/task_id",
         "detail": problem["errors"][0]["detail"],
     }
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -225,7 +219,7 @@ def chunks(total: int, size: int = 8192) -> Iterator[bytes]:
 def test_a_body_over_64_kib_is_413(
     alice: Api, existing: dict[str, Any], db: Database, method: str
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
     body = b'{"title": "' + b"x" * LIMIT + b'"}'
 
     declared = send_body(alice, method, existing, body, JSON)
@@ -236,7 +230,7 @@ def test_a_body_over_64_kib_is_413(
 
     assert "65536 bytes" in assert_problem(declared, 413)["detail"]
     assert_problem(streamed, 413)
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 def test_a_body_just_under_the_limit_is_judged_on_its_content(alice: Api) -> None:

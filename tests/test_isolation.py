@@ -1,15 +1,8 @@
 """Users never see, change or even detect each other's tasks."""
 
-import asyncio
-
 import pytest
 
 from tests.support import Api, Database
-
-
-def snapshot(db: Database) -> list[tuple[object, ...]]:
-    rows = asyncio.run(db.fetch("SELECT * FROM tasks ORDER BY id"))
-    return [tuple(row.values()) for row in rows]
 
 
 @pytest.fixture
@@ -20,7 +13,7 @@ def alices_task(alice: Api) -> dict[str, object]:
 def test_another_users_path_is_403_for_every_operation(
     bob: Api, alices_task: dict[str, object], db: Database
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
     task_id = alices_task["id"]
 
     responses = [
@@ -32,14 +25,14 @@ def test_another_users_path_is_403_for_every_operation(
     ]
 
     assert [r.status_code for r in responses] == [403] * 5
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_another_users_task_id_is_404_like_a_missing_one(
     bob: Api, alices_task: dict[str, object], db: Database, method: str
 ) -> None:
-    before = snapshot(db)
+    before = db.snapshot()
     body = {"title": "hijacked"} if method == "PUT" else None
     missing = "00000000-0000-4000-8000-000000000000"
 
@@ -48,7 +41,7 @@ def test_another_users_task_id_is_404_like_a_missing_one(
 
     assert stolen.status_code == absent.status_code == 404
     assert stolen.json() == absent.json()
-    assert snapshot(db) == before
+    assert db.snapshot() == before
 
 
 def test_if_match_does_not_reveal_another_users_task(
