@@ -4,7 +4,6 @@
 """
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,8 +18,6 @@ from impl.database import create_engine
 from impl.deps import PublicContext, RequestContext, public_context, request_context
 from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 # mypy checks here that impl.handlers implements every operation of the
 # contract with the right signature; build_router checks the same at startup.

@@ -38,6 +38,13 @@ def test_a_neon_url_pasted_as_is_becomes_verified_tls() -> None:
     assert context.check_hostname
 
 
+def test_verify_ca_checks_the_chain_but_not_the_host_name() -> None:
+    _, connect_args = asyncpg_url("postgresql://u@h/db?sslmode=verify-ca")
+
+    assert connect_args["ssl"].verify_mode == ssl.CERT_REQUIRED
+    assert not connect_args["ssl"].check_hostname
+
+
 @pytest.mark.parametrize(
     ("query", "expected"), [("sslmode=disable", False), ("sslmode=prefer", "prefer")]
 )
