@@ -243,7 +243,9 @@ def measure_mix(
         asyncio.run(reset_tasks(url, keys, users_file))
         with serve(app, env) as (base, _):
             wrk(base, 3, users_file)
-            # Fresh data again: the warm-up deleted tasks the run would delete.
+            # Fresh data again, once the warm-up's last requests have drained:
+            # the warm-up deleted tasks the run would delete.
+            time.sleep(1)
             asyncio.run(reset_tasks(url, keys, users_file))
             loads[name] = wrk(base, SECONDS, users_file)
         print(f"  {name}: {loads[name].rps:,.0f} req/s", flush=True)

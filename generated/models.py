@@ -1,5 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
+# openapi.yaml sha256: 61aa905db0ac8a9cce32a2f67d0c4a56f2cf3a0b9dbcc26182119cdbe98b484d
 
 from __future__ import annotations
 

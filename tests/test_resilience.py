@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -327,20 +328,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_sigterm_lets_in_flight_requests_finish(
-    own_database: OwnDatabase, keys: Keys, tmp_path: Path
-) -> None:
+@contextmanager
+def service_process(
+    keys: Keys, data_dir: Path, database_url: str | None
+) -> Iterator[tuple["subprocess.Popen[bytes]", str]]:
+    """`python -m impl` as `make serve` runs it, ready to answer."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database.url,
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {
         "PORT": str(port),
         "JWKS_JSON": keys.jwks_json(),
         "JWT_ISSUER": keys.issuer,
         "JWT_AUDIENCE": keys.audience,
-        "DATA_DIR": str(tmp_path),
+        "DATA_DIR": str(data_dir),
+        **({"DATABASE_URL": database_url} if database_url else {}),
     }
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "impl"],
         cwd=PROJECT_ROOT,
         env=env,
@@ -348,20 +351,35 @@ def test_sigterm_lets_in_flight_requests_finish(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    auth = {"Authorization": f"Bearer {keys.token('rita')}"}
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/health").status_code == 200:
+                if httpx.get(f"{base}/ready").status_code == 200:
                     break
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_sigterm_lets_in_flight_requests_finish(
+    own_database: OwnDatabase, keys: Keys, tmp_path: Path
+) -> None:
+    auth = {"Authorization": f"Bearer {keys.token('rita')}"}
+    in_flight: list[httpx.Response] = []
+
+    with service_process(keys, tmp_path, own_database.url) as (server, base):
         task = httpx.post(
             f"{base}{TASKS}", json={"title": "locked"}, headers=auth
         ).json()
-        in_flight: list[httpx.Response] = []
 
         async def hold_row_lock() -> None:
             connection = await asyncpg.connect(own_database.url)
@@ -389,10 +407,6 @@ def test_sigterm_lets_in_flight_requests_finish(
 
         run(hold_row_lock())
         output, _ = server.communicate(timeout=20)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate()
 
     assert in_flight[0].status_code == 200
     assert in_flight[0].json()["title"] == "done"
@@ -403,40 +417,11 @@ def test_sigterm_lets_in_flight_requests_finish(
 
 
 def test_sigterm_stops_the_embedded_postgresql(keys: Keys, tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "PORT": str(port),
-        "JWKS_JSON": keys.jwks_json(),
-        "JWT_ISSUER": keys.issuer,
-        "JWT_AUDIENCE": keys.audience,
-        "DATA_DIR": str(tmp_path),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "impl"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with service_process(keys, tmp_path, database_url=None) as (server, _):
         pid_file = tmp_path / "postgres" / "postmaster.pid"
         assert pid_file.exists()
-
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
 
     assert server.returncode == 128 + signal.SIGTERM
     assert not pid_file.exists()

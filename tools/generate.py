@@ -8,6 +8,7 @@ runs give identical bytes.
 """
 
 import argparse
+import hashlib
 import os
 import shutil
 import sys
@@ -26,7 +27,8 @@ OUTPUT = ROOT / "generated"
 TEMPLATES = ROOT / "tools" / "templates"
 HEADER = (
     "# DO NOT EDIT: generated from openapi.yaml by `make generate`.\n"
-    "# Change the contract (or tools/templates/) and run `make generate` again."
+    "# Change the contract (or tools/templates/) and run `make generate` again.\n"
+    f"# openapi.yaml sha256: {hashlib.sha256(SPEC.read_bytes()).hexdigest()}"
 )
 
 
