@@ -17,9 +17,13 @@ USER ?= demo-user
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# A venv when the venv module works; plain pip into .tools/ where it does not
+# (Debian without python3-venv).
 $(CURDIR)/.tools/bin/uv:
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet \
+		--disable-pip-version-check uv==$(UV_VERSION) \
+	|| $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+		--target .tools uv==$(UV_VERSION)
 
 $(SYNCED): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen
