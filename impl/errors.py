@@ -60,11 +60,6 @@ class Forbidden(Problem):
         super().__init__(403, "The token does not grant access to this user's tasks.")
 
 
-class ServiceUnavailable(Problem):
-    def __init__(self, detail: str = "The database is unavailable.") -> None:
-        super().__init__(503, detail, {"Retry-After": RETRY_AFTER_SECONDS})
-
-
 class BodyTooLarge(Problem):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body exceeds {limit} bytes.")
