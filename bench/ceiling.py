@@ -1,9 +1,10 @@
 """The ceiling: the same five operations on raw Starlette and asyncpg.
 
-The same SQL as impl/handlers.py (one statement each), the same JSON, the
-same validation (the generated models) and the same auth check (impl.auth),
-with no dependency injection, no ORM and no response model: about the
-fastest plain Python can answer these requests.
+The same SQL as the service (one statement each), the same JSON, the same
+validation (the generated models) and a token verified with PyJWT on every
+request, with no dependency injection, no ORM and no response model: about
+the fastest plain Python can answer these requests. It imports nothing from
+impl/, so a change to the service never moves it.
 """
 
 from collections.abc import AsyncIterator
@@ -19,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.yardstick_auth import TokenChecker, database_url
 from generated.models import TaskCreate, TaskUpdate
-from impl.auth import Verifier, build_verifier
-from impl.errors import Problem
-from impl.settings import Settings
+
+POOL_SIZE = 20
 
 LIST = """
     SELECT id, user_id, title, description, completed, created_at, updated_at, version
@@ -69,17 +70,13 @@ def task_json(row: asyncpg.Record, status: int = 200) -> Response:
 
 
 async def authorize(request: Request) -> str | Response:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return problem(401, "A bearer token is required.")
-    verifier: Verifier = request.app.state.verifier
-    try:
-        claims = await verifier.verify(token)
-    except Problem as error:
-        return problem(error.status, error.detail)
-    if claims["sub"] != request.path_params["user_id"]:
+    checker: TokenChecker = request.app.state.tokens
+    subject = checker.subject(request.headers.get("authorization"))
+    if subject is None:
+        return problem(401, "The token is missing or invalid.")
+    if subject != request.path_params["user_id"]:
         return problem(403, "Forbidden")
-    return str(claims["sub"])
+    return subject
 
 
 async def tasks(request: Request) -> Response:
@@ -135,13 +132,10 @@ async def task(request: Request) -> Response:
 
 
 def create_app() -> Starlette:
-    settings = Settings.from_env()
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
         app.state.pool = await asyncpg.create_pool(
-            dsn, min_size=settings.db_pool_size, max_size=settings.db_pool_size
+            database_url(), min_size=POOL_SIZE, max_size=POOL_SIZE
         )
         yield
         await app.state.pool.close()
@@ -155,5 +149,5 @@ def create_app() -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.state.verifier = build_verifier(settings)
+    app.state.tokens = TokenChecker()
     return app

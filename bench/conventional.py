@@ -1,30 +1,45 @@
 """The conventional app: what most teams write after the SQLModel tutorial.
 
 FastAPI with a SQLModel AsyncSession per request on a default engine,
-`session.get` to read, and add, commit, refresh to write; the same tables
-and the same auth check (impl.auth) as the service.
+`session.get` to read, and add, commit, refresh to write, on tables declared
+here as the tutorial does, and a token verified with PyJWT in a dependency.
+It imports nothing from impl/, so a change to the service never moves it.
 """
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from impl.auth import authenticated_user, build_verifier
-from impl.errors import install
-from impl.settings import Settings
-from impl.tables import Task, User
+from bench.yardstick_auth import TokenChecker, database_url
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class TaskIn(SQLModel):
     title: str
     description: str | None = None
     completed: bool = False
+
+
+class Task(TaskIn, table=True):
+    __tablename__ = "tasks"
+
+    user_id: str = Field(primary_key=True, foreign_key="users.id")
+    id: UUID = Field(primary_key=True, default_factory=uuid4)
+    version: int = 1
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class TaskPublic(SQLModel):
@@ -43,19 +58,25 @@ class TaskListPublic(SQLModel):
 
 
 def create_app() -> FastAPI:
-    settings = Settings.from_env()
-    url = settings.database_url.replace("postgresql://", "postgresql+asyncpg://")
+    url = database_url().replace("postgresql://", "postgresql+asyncpg://", 1)
     engine = create_async_engine(url)
+    tokens = TokenChecker()
 
     async def get_session() -> AsyncIterator[AsyncSession]:
         async with AsyncSession(engine) as session:
             yield session
 
+    def current_user(request: Request, user_id: str) -> str:
+        subject = tokens.subject(request.headers.get("authorization"))
+        if subject is None:
+            raise HTTPException(401, "The token is missing or invalid.")
+        if subject != user_id:
+            raise HTTPException(403, "Forbidden")
+        return subject
+
     Session = Annotated[AsyncSession, Depends(get_session)]
-    CurrentUser = Annotated[str, Depends(authenticated_user)]
+    CurrentUser = Annotated[str, Depends(current_user)]
     app = FastAPI()
-    app.state.verifier = build_verifier(settings)
-    install(app)
 
     async def owned(session: AsyncSession, user_id: str, task_id: UUID) -> Task:
         task = await session.get(Task, (user_id, task_id))
@@ -85,8 +106,7 @@ def create_app() -> FastAPI:
         response: Response,
     ) -> Task:
         if await session.get(User, user_id) is None:
-            # created_at has a server default, which the signature cannot tell.
-            session.add(User(id=user_id))  # type: ignore[call-arg]
+            session.add(User(id=user_id))
         task = Task(user_id=user_id, **body.model_dump())
         session.add(task)
         await session.commit()
@@ -119,9 +139,5 @@ def create_app() -> FastAPI:
     ) -> None:
         await session.delete(await owned(session, user_id, task_id))
         await session.commit()
-
-    @app.get("/", include_in_schema=False)
-    async def root(request: Request) -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

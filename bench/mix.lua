@@ -2,10 +2,16 @@
 -- update 10%, delete 5%, spread over many users with real tokens.
 -- Reads the users file given after `--`: one line per user,
 --   user_id token stable_id,stable_id,... deletable_id,deletable_id,...
--- With a second argument `list`, sends only the first user's first page.
+-- The second argument names the scenario: `mix`, `list` (first pages only),
+-- `get` (stable tasks only) or `flat` (the first user's first page). The
+-- third and fourth give the window of each user's deletable ids this run may
+-- delete (first index, size), so that interleaved rounds never delete a task
+-- twice.
 
 local users = {}
-local list_only = false
+local mode = "mix"
+local window_start = 1
+local window_size = 1
 local threads = {}
 statuses = {}
 
@@ -22,7 +28,9 @@ local function split(text, separator)
 end
 
 function init(args)
-  list_only = args[2] == "list"
+  mode = args[2] or "mix"
+  window_start = tonumber(args[3] or "1")
+  window_size = tonumber(args[4] or "1")
   for line in io.lines(args[1]) do
     local fields = split(line, " ")
     table.insert(users, {
@@ -33,7 +41,7 @@ function init(args)
       },
       stable = split(fields[3], ","),
       deletable = split(fields[4], ","),
-      next_delete = 1,
+      next_delete = 0,
     })
   end
   math.randomseed(os.time())
@@ -41,11 +49,16 @@ end
 
 request = function()
   local user = users[math.random(#users)]
-  if list_only then
+  if mode == "flat" then
     user = users[1]
   end
   local base = "/api/" .. user.id .. "/tasks"
-  local roll = list_only and 1 or math.random(100)
+  local roll = math.random(100)
+  if mode == "list" or mode == "flat" then
+    roll = 1
+  elseif mode == "get" then
+    roll = 51
+  end
   if roll <= 50 then
     return wrk.format("GET", base .. "?limit=50", user.headers)
   elseif roll <= 70 then
@@ -58,8 +71,8 @@ request = function()
     return wrk.format("PUT", base .. "/" .. id, user.headers,
       '{"title": "Updated", "description": "by the benchmark", "completed": true}')
   else
-    local id = user.deletable[user.next_delete]
-    user.next_delete = user.next_delete % #user.deletable + 1
+    local id = user.deletable[window_start + user.next_delete]
+    user.next_delete = (user.next_delete + 1) % window_size
     return wrk.format("DELETE", base .. "/" .. id, user.headers)
   end
 end

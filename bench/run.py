@@ -1,18 +1,24 @@
 """`make bench`: the service side by side with the ceiling and the conventional app.
 
-In one run, against one PostgreSQL (a fresh embedded cluster, or
-BENCH_DATABASE_URL), with the same authenticated load from wrk:
+In one run, on one PostgreSQL (a fresh embedded cluster, or
+BENCH_DATABASE_URL), each target on a database of its own, seeded alike
+before round 1, with the same authenticated load from wrk:
 
-1. throughput and latency of the three implementations under the same mix
-   (list 50%, get 20%, create 15%, update 10%, delete 5%), each served by one
-   uvicorn worker with uvloop and httptools;
+1. throughput and latency of the three implementations, all running side by
+   side, in interleaved rounds: every round runs each scenario (mix: list
+   50%, get 20%, create 15%, update 10%, delete 5%; list; get) on each
+   target in turn, the order rotated every round, so that the machine's
+   drifting speed hits all three alike. The service runs as `make serve`
+   starts it (one worker, its access log on, to a file); the yardsticks run
+   on uvicorn with uvloop and httptools and no access log;
 2. flat latency: the p50 of a list page (one connection, so that it is the
    query's latency rather than a queue's) with 1,000 tasks in the table, then
    with 1,000,000 (100,000 of them the user's);
 3. memory: the service's RSS before and after a 100,000-request soak.
 
 It prints a table and writes bench/results/results.json and chart.png.
-Knobs: BENCH_SECONDS (20), BENCH_CONNECTIONS (32), BENCH_SOAK_REQUESTS (100000).
+Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per scenario and target and round),
+BENCH_CONNECTIONS (32), BENCH_SOAK_REQUESTS (100000).
 """
 
 import asyncio
@@ -21,13 +27,14 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,9 +45,9 @@ import httpx
 import matplotlib
 import psutil
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import make_url
 
 from impl import migrate
-from impl.database import create_engine
 from impl.settings import Settings
 from tests.support import Keys
 
@@ -49,17 +56,25 @@ import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 SOAK_REQUESTS = int(os.environ.get("BENCH_SOAK_REQUESTS", "100000"))
 USERS = 50
 STABLE_TASKS = 200
-DELETABLE_TASKS = 400
+# Each run may delete this many of a user's tasks: far more than 5% of a
+# run's requests spread over USERS users.
+DELETE_WINDOW = 100
 ISSUER = AUDIENCE = "https://bench.example"
-IMPLEMENTATIONS = {
-    "service": "impl.app:create_app",
-    "ceiling": "bench.ceiling:create_app",
-    "conventional": "bench.conventional:create_app",
+SCENARIOS = ("mix", "list", "get")
+UVICORN = [
+    "-m", "uvicorn", "--factory", "--loop", "uvloop", "--http", "httptools",
+    "--no-access-log", "--log-level", "warning",
+]  # fmt: skip
+TARGETS = {
+    "service": ["-m", "impl", "--workers", "1"],
+    "ceiling": [*UVICORN, "bench.ceiling:create_app"],
+    "conventional": [*UVICORN, "bench.conventional:create_app"],
 }
 
 
@@ -84,7 +99,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def database() -> Iterator[str]:
+def database_server() -> Iterator[str]:
     explicit = os.environ.get("BENCH_DATABASE_URL")
     if explicit:
         yield explicit
@@ -102,49 +117,55 @@ def database() -> Iterator[str]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def prepare_schema(url: str) -> None:
-    engine = create_engine(Settings(), url)
+async def create_database(server_url: str, name: str) -> str:
+    """A new, migrated database on the server; its URL."""
+    admin = await asyncpg.connect(server_url)
     try:
-        await migrate.upgrade(engine)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
-        await engine.dispose()
+        await admin.close()
+    url = make_url(server_url).set(database=name).render_as_string(False)
+    await migrate.upgrade_url(Settings(), url)
+    return url
 
 
-async def reset_tasks(url: str, keys: Keys, users_file: Path) -> None:
-    """Fresh data for a run: USERS users, each with stable and deletable tasks."""
+def users_lines(keys: Keys) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The users file's lines (id, token, task ids) and the task rows behind it."""
+    now = datetime.now(UTC)
+    lines: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    deletable_count = (ROUNDS + 1) * DELETE_WINDOW
+    for n in range(USERS):
+        user = f"bench-user-{n:02}"
+        stable = [uuid.uuid4() for _ in range(STABLE_TASKS)]
+        deletable = [uuid.uuid4() for _ in range(deletable_count)]
+        for i, task_id in enumerate(stable + deletable):
+            at = now - timedelta(seconds=i)
+            rows.append((user, task_id, f"Task {i}", None, i % 3 == 0, 1, at, at))
+        lines.append(
+            f"{user} {keys.token(user, exp=int(time.time()) + 7200)} "
+            f"{','.join(map(str, stable))} {','.join(map(str, deletable))}"
+        )
+    return lines, rows
+
+
+async def seed(url: str, rows: list[tuple[Any, ...]]) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("TRUNCATE users, tasks CASCADE")
-        now = datetime.now(UTC)
-        lines: list[str] = []
-        users: list[str] = []
-        rows: list[tuple[Any, ...]] = []
-        for n in range(USERS):
-            user = f"bench-user-{n:02}"
-            users.append(user)
-            stable = [uuid.uuid4() for _ in range(STABLE_TASKS)]
-            deletable = [uuid.uuid4() for _ in range(DELETABLE_TASKS)]
-            for i, task_id in enumerate(stable + deletable):
-                at = now - timedelta(seconds=i)
-                rows.append((user, task_id, f"Task {i}", None, i % 3 == 0, 1, at, at))
-            lines.append(
-                f"{user} {keys.token(user, exp=int(time.time()) + 7200)} "
-                f"{','.join(map(str, stable))} {','.join(map(str, deletable))}"
-            )
-        # Requests still draining from the last load may recreate a user.
+        users = sorted({row[0] for row in rows})
         await connection.execute(
-            "INSERT INTO users (id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-            users,
+            "INSERT INTO users (id) SELECT unnest($1::text[])", users
         )
         columns = [
             "user_id", "id", "title", "description", "completed", "version",
             "created_at", "updated_at",
         ]  # fmt: skip
         await connection.copy_records_to_table("tasks", records=rows, columns=columns)
-        await connection.execute("ANALYZE")
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
-    await asyncio.to_thread(users_file.write_text, "\n".join(lines) + "\n")
 
 
 async def seed_flat(url: str, user_tasks: int, other_tasks: int) -> None:
@@ -173,41 +194,51 @@ async def seed_flat(url: str, user_tasks: int, other_tasks: int) -> None:
         await connection.close()
 
 
+@dataclass
+class Target:
+    name: str
+    base: str
+    pid: int
+    database_url: str
+
+
 @contextmanager
-def serve(app: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+def serve(name: str, env: dict[str, str], log: Path) -> Iterator[Target]:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", app, "--factory",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools",
-            "--no-access-log", "--log-level", "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    env = {**env, "PORT": str(port)}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, *TARGETS[name], "--host", "127.0.0.1", "--port", str(port)]
+            if name != "service"
+            else [sys.executable, *TARGETS[name]],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             httpx.get(f"{base}/api/nobody/tasks", timeout=1)
             break
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{app} did not start") from None
+                raise RuntimeError(f"{name} did not start; see {log}") from None
             time.sleep(0.1)
     try:
-        yield base, process.pid
+        yield Target(name, base, process.pid, env["DATABASE_URL"])
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=30)
 
 
 def wrk(
     base: str,
     seconds: float,
     users_file: Path,
-    mode: str = "mix",
+    mode: str,
+    window: int = 0,
     connections: int = CONNECTIONS,
 ) -> Load:
     result = subprocess.run(
@@ -215,6 +246,7 @@ def wrk(
             "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
             "--timeout", "10s", "-s", str(ROOT / "bench" / "mix.lua"),
             base, "--", str(users_file), mode,
+            str(STABLE_TASKS + 1 + window * DELETE_WINDOW), str(DELETE_WINDOW),
         ],
         capture_output=True,
         text=True,
@@ -235,56 +267,85 @@ def wrk(
     )
 
 
-def measure_mix(
-    url: str, keys: Keys, env: dict[str, str], users_file: Path
-) -> dict[str, Load]:
-    loads = {}
-    for name, app in IMPLEMENTATIONS.items():
-        asyncio.run(reset_tasks(url, keys, users_file))
-        with serve(app, env) as (base, _):
-            wrk(base, 3, users_file)
-            # Fresh data again, once the warm-up's last requests have drained:
-            # the warm-up deleted tasks the run would delete.
-            time.sleep(1)
-            asyncio.run(reset_tasks(url, keys, users_file))
-            loads[name] = wrk(base, SECONDS, users_file)
-        print(f"  {name}: {loads[name].rps:,.0f} req/s", flush=True)
+def measure_rounds(
+    targets: list[Target], users_file: Path
+) -> dict[str, dict[str, list[Load]]]:
+    """Every scenario on every target, ROUNDS times, interleaved."""
+    for target in targets:
+        wrk(target.base, 3, users_file, "mix", window=0)
+    loads: dict[str, dict[str, list[Load]]] = {
+        scenario: {target.name: [] for target in targets} for scenario in SCENARIOS
+    }
+    for round_number in range(1, ROUNDS + 1):
+        shift = (round_number - 1) % len(targets)
+        order = targets[shift:] + targets[:shift]
+        for scenario in SCENARIOS:
+            for target in order:
+                load = wrk(target.base, SECONDS, users_file, scenario, round_number)
+                loads[scenario][target.name].append(load)
+        mix = {name: runs[-1].rps for name, runs in loads["mix"].items()}
+        print(
+            f"  round {round_number}/{ROUNDS} ({', '.join(t.name for t in order)}):"
+            f" mix service {mix['service']:,.0f}, ceiling {mix['ceiling']:,.0f},"
+            f" conventional {mix['conventional']:,.0f} req/s",
+            flush=True,
+        )
     return loads
 
 
-def measure_flat_latency(
-    url: str, keys: Keys, env: dict[str, str], tmp: Path
-) -> dict[str, Any]:
+def summary(runs: list[Load]) -> dict[str, Any]:
+    requests = sum(run.requests for run in runs)
+    seconds = sum(run.seconds for run in runs)
+    return {
+        "rps": requests / seconds,
+        "requests": requests,
+        "p50_ms": statistics.median(run.p50_ms for run in runs),
+        "p99_ms": statistics.median(run.p99_ms for run in runs),
+        "non_2xx": sum(run.non_2xx for run in runs),
+        "errors": sum(run.errors for run in runs),
+        "rounds_rps": [run.rps for run in runs],
+    }
+
+
+def ratios(service: list[Load], other: list[Load]) -> dict[str, float]:
+    per_round = [s.rps / o.rps for s, o in zip(service, other, strict=True)]
+    total = sum(r.requests for r in service) / sum(r.seconds for r in service)
+    total /= sum(r.requests for r in other) / sum(r.seconds for r in other)
+    return {"overall": total, "min": min(per_round), "max": max(per_round)}
+
+
+def measure_flat_latency(target: Target, keys: Keys, tmp: Path) -> dict[str, Any]:
     users_file = tmp / "flat-user.txt"
     token = keys.token("flat-user", exp=int(time.time()) + 7200)
     users_file.write_text(f"flat-user {token} - -\n")
     sizes = {"1,000 tasks": (100, 900), "1,000,000 tasks": (100_000, 900_000)}
     p50 = {}
-    with serve(IMPLEMENTATIONS["service"], env) as (base, _):
-        for label, (mine, others) in sizes.items():
-            started = time.monotonic()
-            asyncio.run(seed_flat(url, mine, others))
-            print(f"  seeded {label} in {time.monotonic() - started:.0f} s", flush=True)
-            # One connection: the latency of the query, not of a queue.
-            wrk(base, 3, users_file, "list", connections=1)
-            p50[label] = wrk(base, 10, users_file, "list", connections=1).p50_ms
+    for label, (mine, others) in sizes.items():
+        started = time.monotonic()
+        asyncio.run(seed_flat(target.database_url, mine, others))
+        print(f"  seeded {label} in {time.monotonic() - started:.0f} s", flush=True)
+        # One connection: the latency of the query, not of a queue.
+        wrk(target.base, 3, users_file, "flat", connections=1)
+        p50[label] = wrk(target.base, 10, users_file, "flat", connections=1).p50_ms
     small, big = p50.values()
     return {"p50_ms": p50, "ratio": big / small}
 
 
 def measure_soak(
-    url: str, keys: Keys, env: dict[str, str], users_file: Path
+    target: Target, rows: list[tuple[Any, ...]], users_file: Path
 ) -> dict[str, Any]:
-    asyncio.run(reset_tasks(url, keys, users_file))
-    with serve(IMPLEMENTATIONS["service"], env) as (base, pid):
-        warm = wrk(base, 5, users_file)
-        process = psutil.Process(pid)
-        before = process.memory_info().rss
-        done = 0
-        while done < SOAK_REQUESTS:
-            remaining = (SOAK_REQUESTS - done) / max(warm.rps, 1)
-            done += wrk(base, min(30, remaining + 1), users_file).requests
-        after = process.memory_info().rss
+    asyncio.run(seed(target.database_url, rows))
+    warm = wrk(target.base, 5, users_file, "mix", window=0)
+    process = psutil.Process(target.pid)
+    before = process.memory_info().rss
+    done = 0
+    window = 1
+    while done < SOAK_REQUESTS:
+        remaining = (SOAK_REQUESTS - done) / max(warm.rps, 1)
+        seconds = min(30, remaining + 1)
+        done += wrk(target.base, seconds, users_file, "mix", window).requests
+        window = window % ROUNDS + 1
+    after = process.memory_info().rss
     return {
         "requests": done,
         "rss_before_mib": before / 2**20,
@@ -293,29 +354,26 @@ def measure_soak(
     }
 
 
-def chart(loads: dict[str, Load], path: Path) -> None:
-    names = list(loads)
+def chart(mix: dict[str, dict[str, Any]], path: Path) -> None:
+    names = list(mix)
     figure, (throughput, latency) = plt.subplots(1, 2, figsize=(10, 4))
-    throughput.bar(names, [loads[n].rps for n in names], color="#4878d0")
+    throughput.bar(names, [mix[n]["rps"] for n in names], color="#4878d0")
     throughput.set_title("Throughput (req/s, higher is better)")
     width = 0.38
     positions = range(len(names))
-    latency.bar(
-        [p - width / 2 for p in positions],
-        [loads[n].p50_ms for n in names],
-        width,
-        label="p50",
-    )
-    latency.bar(
-        [p + width / 2 for p in positions],
-        [loads[n].p99_ms for n in names],
-        width,
-        label="p99",
-    )
+    for offset, key in ((-width / 2, "p50_ms"), (width / 2, "p99_ms")):
+        latency.bar(
+            [p + offset for p in positions],
+            [mix[n][key] for n in names],
+            width,
+            label=key.removesuffix("_ms"),
+        )
     latency.set_xticks(list(positions), names)
     latency.set_title("Latency (ms, lower is better)")
     latency.legend()
-    figure.suptitle(f"Todo API, same mix and PostgreSQL, {CONNECTIONS} connections")
+    figure.suptitle(
+        f"Todo API, mix, {CONNECTIONS} connections, {ROUNDS} interleaved rounds"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
@@ -326,26 +384,54 @@ def main() -> int:
         return 1
     RESULTS.mkdir(parents=True, exist_ok=True)
     keys = Keys(Ed25519PrivateKey.generate(), "bench", ISSUER, AUDIENCE)
-    with database() as url, tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(prepare_schema(url))
-        env = {
+    lines, rows = users_lines(keys)
+    with (
+        database_server() as server_url,
+        tempfile.TemporaryDirectory() as scratch,
+        ExitStack() as running,
+    ):
+        tmp = Path(scratch)
+        users_file = tmp / "users.txt"
+        users_file.write_text("\n".join(lines) + "\n")
+        base_env = {
             **os.environ,
-            "DATABASE_URL": url,
             "JWKS_JSON": keys.jwks_json(),
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": AUDIENCE,
             "DB_MIGRATE_ON_STARTUP": "false",
             "PYTHONPATH": str(ROOT),
         }
-        users_file = Path(tmp) / "users.txt"
-        print(f"Mix, {SECONDS} s each, {CONNECTIONS} connections:", flush=True)
-        loads = measure_mix(url, keys, env, users_file)
+        targets = []
+        for name in TARGETS:
+            url = asyncio.run(create_database(server_url, f"bench_{name}"))
+            asyncio.run(seed(url, rows))
+            env = {**base_env, "DATABASE_URL": url}
+            targets.append(running.enter_context(serve(name, env, tmp / name)))
+        print(
+            f"{ROUNDS} rounds of {', '.join(SCENARIOS)}, {SECONDS} s each,"
+            f" {CONNECTIONS} connections:",
+            flush=True,
+        )
+        loads = measure_rounds(targets, users_file)
+        service = targets[0]
         print("Flat latency:", flush=True)
-        flat = measure_flat_latency(url, keys, env, Path(tmp))
+        flat = measure_flat_latency(service, keys, tmp)
         print(f"Soak, {SOAK_REQUESTS:,} requests:", flush=True)
-        soak = measure_soak(url, keys, env, users_file)
+        soak = measure_soak(service, rows, users_file)
 
-    service, ceiling, conventional = (loads[n] for n in IMPLEMENTATIONS)
+    scenarios = {
+        scenario: {name: summary(runs) for name, runs in by_target.items()}
+        for scenario, by_target in loads.items()
+    }
+    compared = {
+        scenario: {
+            "service_vs_ceiling": ratios(by["service"], by["ceiling"]),
+            "service_vs_conventional": ratios(by["service"], by["conventional"]),
+            "p99_service_vs_ceiling": scenarios[scenario]["service"]["p99_ms"]
+            / scenarios[scenario]["ceiling"]["p99_ms"],
+        }
+        for scenario, by in loads.items()
+    }
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -353,31 +439,52 @@ def main() -> int:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "settings": {"seconds": SECONDS, "connections": CONNECTIONS, "users": USERS},
-        "implementations": {
-            name: {**vars(load), "rps": load.rps} for name, load in loads.items()
+        "settings": {
+            "rounds": ROUNDS,
+            "seconds": SECONDS,
+            "connections": CONNECTIONS,
+            "users": USERS,
         },
-        "ratios": {
-            "service_vs_ceiling": service.rps / ceiling.rps,
-            "service_vs_conventional": service.rps / conventional.rps,
-        },
+        "scenarios": scenarios,
+        "ratios": compared,
         "flat_latency": flat,
         "soak": soak,
     }
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    chart(loads, RESULTS / "chart.png")
+    chart(scenarios["mix"], RESULTS / "chart.png")
+    print_report(scenarios, compared, flat, soak)
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}/results.json and chart.png")
+    return 0
 
+
+def print_report(
+    scenarios: dict[str, dict[str, dict[str, Any]]],
+    compared: dict[str, dict[str, Any]],
+    flat: dict[str, Any],
+    soak: dict[str, Any],
+) -> None:
     print()
-    header = ("implementation", "req/s", "p50 ms", "p99 ms", "non-2xx")
-    print(f"{header[0]:<14}" + "".join(f"{h:>9}" for h in header[1:]))
-    for name, load in loads.items():
+    header = ("scenario", "target", "req/s", "p50 ms", "p99 ms", "non-2xx")
+    print(f"{header[0]:<10}{header[1]:<14}" + "".join(f"{h:>9}" for h in header[2:]))
+    for scenario, by_target in scenarios.items():
+        for name, s in by_target.items():
+            print(
+                f"{scenario:<10}{name:<14}{s['rps']:>9,.0f}{s['p50_ms']:>9.2f}"
+                f"{s['p99_ms']:>9.2f}{s['non_2xx'] + s['errors']:>9}"
+            )
+    print()
+    for scenario, r in compared.items():
+        ceiling, conventional = r["service_vs_ceiling"], r["service_vs_conventional"]
         print(
-            f"{name:<14} {load.rps:>9,.0f} {load.p50_ms:>9.2f} {load.p99_ms:>9.2f}"
-            f" {load.non_2xx:>9}"
+            f"{scenario:<5} service/ceiling {ceiling['overall']:.2f}x"
+            f" ({ceiling['min']:.2f}-{ceiling['max']:.2f}),"
+            f" service/conventional {conventional['overall']:.2f}x"
+            f" ({conventional['min']:.2f}-{conventional['max']:.2f}),"
+            f" p99 service/ceiling {r['p99_service_vs_ceiling']:.2f}x"
         )
     print(
-        f"\nservice / ceiling:      {service.rps / ceiling.rps:.2f}x (target >= 0.75)"
-        f"\nservice / conventional: {service.rps / conventional.rps:.2f}x (target >= 3)"
+        "targets (mix): service/ceiling >= 0.8, service/conventional >= 3,"
+        " p99 <= 2x the ceiling's, 0 non-2xx"
     )
     small, big = flat["p50_ms"].values()
     print(
@@ -388,8 +495,6 @@ def main() -> int:
         f"soak: RSS {soak['rss_before_mib']:.1f} -> {soak['rss_after_mib']:.1f} MiB"
         f" over {soak['requests']:,} requests: {soak['growth']:+.1%} (target <= 10%)"
     )
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}/results.json and chart.png")
-    return 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ def main() -> None:
         port=settings.port,
         workers=args.workers,
         log_config=logging_config,
+        # impl.logs writes the access line, with the request id.
+        access_log=False,
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,

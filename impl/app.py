@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from generated.routes import Handlers, build_router
+from generated.routes import Handlers, build_routes
 from impl import contract, embedded, errors, handlers, housekeeping, migrate
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
-from impl.database import create_engine
+from impl.database import open_database
 from impl.deps import PublicContext, RequestContext, public_context, request_context
 from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
@@ -31,16 +31,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.database_url or embedded.start(settings.data_dir)
-        engine = create_engine(settings, url)
         if settings.migrate_on_startup:
-            await migrate.upgrade(engine)
-        app.state.engine = engine
-        purge = asyncio.create_task(housekeeping.purge_forever(engine))
-        try:
-            yield
-        finally:
-            purge.cancel()
-            await engine.dispose()
+            await migrate.upgrade_url(settings, url)
+        async with open_database(settings, url) as database:
+            app.state.database = database
+            purge = asyncio.create_task(housekeeping.purge_forever(database))
+            try:
+                yield
+            finally:
+                purge.cancel()
 
     info = contract.contract()["info"]
     app = FastAPI(
@@ -52,11 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.verifier = verifier
-    app.include_router(build_router(HANDLERS, request_context, public_context))
+    # The operations' routes are Starlette routes that FastAPI serves as they
+    # are (include_router would rebuild them and add HEAD to every GET).
+    app.router.routes.extend(build_routes(HANDLERS, request_context, public_context))
     app.include_router(contract.router)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -10,7 +10,9 @@ A configuration that is empty or names both refuses to start.
 
 import json
 import logging
-from dataclasses import dataclass
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,10 +42,51 @@ ASYMMETRIC_ALGORITHMS = {
 }
 SECRET_ALGORITHMS = {"HS256"}
 REQUIRED_CLAIMS = ["exp", "iat", "sub"]
+TOKEN_CACHE_SIZE = 10_000
 
 
 class KeySource(Protocol):
     async def find(self, kid: str | None) -> PyJWK | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    claims: dict[str, Any]
+    kid: str | None
+    key: object
+    """The key that verified the signature; a rotation that drops it drops this."""
+    valid_from: float
+    """`nbf` or `iat`, whichever is later."""
+    expires: float
+
+
+class TokenCache:
+    """The tokens verified lately, as API gateways keep them (Envoy's JWT filter).
+
+    Keyed on the exact token and bounded (least recently used goes first).
+    Only tokens that passed every check enter it.
+    """
+
+    def __init__(self, size: int = TOKEN_CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, VerifiedToken] = OrderedDict()
+
+    def get(self, token: str) -> VerifiedToken | None:
+        entry = self._entries.get(token)
+        if entry is not None:
+            self._entries.move_to_end(token)
+        return entry
+
+    def put(self, token: str, entry: VerifiedToken) -> None:
+        self._entries[token] = entry
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def drop(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @dataclass(frozen=True)
@@ -54,9 +97,47 @@ class Verifier:
     issuer: str
     audience: str
     leeway: int
+    cache: TokenCache = field(default_factory=TokenCache)
 
     async def verify(self, token: str) -> dict[str, Any]:
-        """The token's claims, or Unauthorized saying what is wrong with it."""
+        """The token's claims, or Unauthorized saying what is wrong with it.
+
+        A cached token skips the signature check only: its time window is
+        checked against the clock, and its key must still be trusted. Any
+        doubt sends it through the full verification again, which gives the
+        same answer, and the same error, as for a token never seen.
+        """
+        entry = self.cache.get(token)
+        if entry is not None:
+            now = time.time()
+            if (
+                entry.valid_from - self.leeway <= now <= entry.expires + self.leeway
+                and await self._still_trusted(entry)
+            ):
+                return entry.claims
+            self.cache.drop(token)
+        claims, kid, key = await self._verify_signature(token)
+        self.cache.put(
+            token,
+            VerifiedToken(
+                claims=claims,
+                kid=kid,
+                key=key,
+                valid_from=max(claims.get("nbf", 0), claims["iat"]),
+                expires=claims["exp"],
+            ),
+        )
+        return claims
+
+    async def _still_trusted(self, entry: VerifiedToken) -> bool:
+        if self.keys is None:
+            return True
+        jwk = await self.keys.find(entry.kid)
+        return jwk is not None and jwk.key is entry.key
+
+    async def _verify_signature(
+        self, token: str
+    ) -> tuple[dict[str, Any], str | None, object]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -64,9 +145,10 @@ class Verifier:
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self.algorithms:
             raise Unauthorized("The token's signing algorithm is not accepted.")
-        key = await self._key_for(algorithm, header.get("kid"))
+        kid = header.get("kid")
+        key = await self._key_for(algorithm, kid)
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 key,
                 algorithms=[algorithm],
@@ -89,6 +171,7 @@ class Verifier:
             raise Unauthorized("The token's signature is invalid.") from None
         except jwt.InvalidTokenError:
             raise Unauthorized("The token is invalid.") from None
+        return claims, kid, key
 
     async def _key_for(self, algorithm: str, kid: object) -> Any:
         if algorithm in SECRET_ALGORITHMS:

@@ -1,34 +1,50 @@
-"""The async engine on asyncpg, and the per-request session.
+"""The asyncpg pool, the statements it runs, and the per-request lease.
 
-The engine runs in AUTOCOMMIT: every handler issues exactly one statement, so
-PostgreSQL's implicit transaction per statement is all the atomicity a request
-needs, and no BEGIN or COMMIT round trip is spent around it.
+SQLAlchemy Core builds every statement from the SQLModel tables; `compile`
+turns each one, once, at import, into asyncpg SQL with positional
+parameters. Requests run them on an asyncpg pool: no ORM session, no
+greenlet, no result layer between the driver and the handler.
+
+Every statement runs on its own, in PostgreSQL's implicit transaction, so it
+costs one round trip on a warm connection. Behind a transaction pooler that
+cannot keep prepared statements (DB_STATEMENT_CACHE_SIZE=0), the prepare and
+the execute of a statement must reach the same server connection, so each
+statement runs inside BEGIN ... COMMIT instead: four round trips.
 """
 
+import asyncio
+import logging
 import ssl
-import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fastapi import Request
-from sqlalchemy import Executable, Row
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from impl.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # libpq's sslmode values, as asyncpg's `ssl` argument understands them.
 VERIFIED_SSLMODES = {"require", "verify-ca", "verify-full"}
 # Parameters libpq accepts but asyncpg rejects; asyncpg cannot do channel
 # binding, and verified TLS gives the protection it was asked for.
 DROPPED_PARAMETERS = {"channel_binding", "sslmode", "sslrootcert", "sslnegotiation"}
+DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+Record = Mapping[str, Any]
+"""An asyncpg record: its columns by name, and `dict(record)`."""
 
 
 def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
     """Normalize any PostgreSQL URL (a Neon one pasted as-is included).
 
-    Returns the SQLAlchemy URL for the asyncpg driver and the extra connect
+    Returns a postgresql:// URL asyncpg accepts and the extra connect
     arguments that replace the libpq-only query parameters.
     """
     parts = urlsplit(url)
@@ -50,77 +66,192 @@ def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
     elif sslmode in {"allow", "prefer"}:
         connect_args["ssl"] = "prefer"
     kept = {k: v for k, v in query.items() if k not in DROPPED_PARAMETERS}
-    normalized = parts._replace(scheme="postgresql+asyncpg", query=urlencode(kept))
+    normalized = parts._replace(scheme="postgresql", query=urlencode(kept))
     return urlunsplit(normalized), connect_args
 
 
-def _unique_statement_name() -> str:
-    return f"__asyncpg_{uuid.uuid4().hex}__"
+def sqlalchemy_url(url: str) -> tuple[str, dict[str, Any]]:
+    """The same, for SQLAlchemy's asyncpg driver (Alembic's migrations)."""
+    dsn, connect_args = asyncpg_url(url)
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1), connect_args
 
 
-def create_engine(settings: Settings, url: str) -> AsyncEngine:
-    sqlalchemy_url, connect_args = asyncpg_url(url)
-    if settings.db_statement_cache_size == 0:
-        # A pooler that cannot prepare statements may hand the next statement
-        # to another server connection: never reuse a statement name.
-        connect_args["prepared_statement_name_func"] = _unique_statement_name
-    return create_async_engine(
-        sqlalchemy_url,
-        isolation_level="AUTOCOMMIT",
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        # Recycle before Neon suspends an idle compute (5 minutes).
-        pool_recycle=settings.db_pool_recycle,
-        pool_pre_ping=False,
-        connect_args={
-            **connect_args,
-            "timeout": settings.db_connect_timeout,
-            "command_timeout": settings.db_command_timeout,
-            # SQLAlchemy's cache of prepared statements per connection; 0 for
-            # poolers that cannot prepare statements (DB_STATEMENT_CACHE_SIZE).
-            "prepared_statement_cache_size": settings.db_statement_cache_size,
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQLAlchemy Core statement, compiled once for asyncpg."""
+
+    sql: str
+    names: tuple[str, ...]
+    """The bind parameters, in the order of $1, $2, ..."""
+    defaults: Mapping[str, Any]
+    """Values SQLAlchemy bound itself (literals such as `version + 1`)."""
+    converters: Mapping[str, Callable[[Any], Any]]
+    """SQLAlchemy's bind processors, for the few types that have one."""
+    idempotent: bool
+    """Safe to run again after a lost connection (see `Database.fetch`)."""
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        values = [
+            params[name] if name in params else self.defaults[name]
+            for name in self.names
+        ]
+        for position, name in enumerate(self.names):
+            if name in self.converters:
+                values[position] = self.converters[name](values[position])
+        return values
+
+
+def compile_statement(statement: ClauseElement, *, idempotent: bool) -> Statement:
+    """Compile once, at import: building SQL per request costs more than
+    running it."""
+    compiled = statement.compile(dialect=DIALECT)
+    assert isinstance(compiled, SQLCompiler)
+    names = tuple(compiled.positiontup or ())
+    # Tuple-valued processors serve only expanding IN lists, which these
+    # statements never use (arrays bind as one value: `= ANY($n)`).
+    processors: Mapping[str, Any] = compiled._bind_processors
+    return Statement(
+        sql=compiled.string,
+        names=names,
+        defaults={
+            name: bind.effective_value
+            for name, bind in compiled.binds.items()
+            if name in names and not bind.required
         },
+        converters={name: processors[name] for name in names if name in processors},
+        idempotent=idempotent,
     )
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, closed (its connection returned) in any case."""
-    engine: AsyncEngine = request.app.state.engine
-    # SQLAlchemy's AsyncSession: the handlers run Core statements on the
-    # SQLModel tables and read rows as mappings, not ORM objects.
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        yield session
+DRIVER_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
+"""Everything asyncpg raises about a statement or its connection."""
 
 
-async def execute(
-    session: AsyncSession,
-    statement: Executable,
-    params: Mapping[str, Any] | None = None,
-    *,
-    idempotent: bool,
-) -> Sequence[Row[Any]]:
-    """Run one statement (with RETURNING, if it writes) and return its rows.
+def is_lost_connection(error: BaseException) -> bool:
+    """Every way asyncpg reports a connection that went away mid-use."""
+    return isinstance(
+        error,
+        asyncpg.PostgresConnectionError  # class 08, "closed in the middle of ..."
+        | asyncpg.InterfaceError  # "connection is closed"
+        | asyncpg.exceptions.OperatorInterventionError  # 57P01 terminated, ...
+        # A FATAL error arrived while the connection was idle: it waits for
+        # an end that never comes ("another operation is in progress").
+        | asyncpg.exceptions.InternalClientError
+        | ConnectionError,  # reset, broken pipe
+    )
 
-    The connection goes back to the pool as soon as the rows are in, not at
-    the end of the request, so a pool as large as the number of statements in
-    flight serves any number of concurrent requests. (With AUTOCOMMIT, ending
-    the session's transaction sends nothing to the server.)
 
-    After a lost connection (a backend killed, a Neon compute suspended) an
-    idempotent statement runs once more: SQLAlchemy has invalidated the whole
-    pool, so the retry gets a fresh connection. A statement that is not
-    idempotent is not retried, since the server may have committed it just
-    before the connection dropped; the caller gets 503, and nothing is
-    half-written, since one statement is atomic.
-    """
+async def _keep_session_state(connection: asyncpg.Connection) -> None:
+    """Handlers never change session state, so a released connection needs no
+    reset query (asyncpg's default costs a round trip per release). Open
+    transactions are still rolled back by the pool itself."""
+
+
+class Database:
+    """The pool, and the one way requests run statements on it."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self.pool = pool
+        self._acquire_timeout = settings.db_pool_timeout
+        self._in_transaction = settings.db_statement_cache_size == 0
+
+    async def fetch(
+        self, statement: Statement, params: Mapping[str, Any]
+    ) -> Sequence[Record]:
+        """Run one statement (with RETURNING, if it writes) and return its rows.
+
+        The connection goes back to the pool as soon as the rows are in, so a
+        pool as large as the number of statements in flight serves any number
+        of concurrent requests.
+
+        After a lost connection (a backend killed, a Neon compute suspended)
+        an idempotent statement runs once more, on a fresh connection: every
+        pooled connection is expired, since they all went down together. A
+        statement that is not idempotent is not retried, since the server
+        may have committed it just before the connection dropped; the caller
+        gets 503, and nothing is half-written, since one statement is atomic.
+        """
+        arguments = statement.arguments(params)
+        try:
+            return await self._run(statement.sql, arguments)
+        except Exception as error:
+            if not (statement.idempotent and is_lost_connection(error)):
+                raise
+            logger.warning("database connection lost (%s); retrying once", error)
+            await self.pool.expire_connections()
+        return await self._run(statement.sql, arguments)
+
+    async def _run(self, sql: str, arguments: list[Any]) -> Sequence[Record]:
+        connection = await self.pool.acquire(timeout=self._acquire_timeout)
+        try:
+            if self._in_transaction:
+                async with connection.transaction():
+                    rows: Sequence[Record] = await connection.fetch(sql, *arguments)
+                    return rows
+            rows = await connection.fetch(sql, *arguments)
+            return rows
+        finally:
+            await self.pool.release(connection)
+
+
+async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
+    dsn, connect_args = asyncpg_url(url)
+    return await asyncpg.create_pool(
+        dsn,
+        # Connections open on demand: a fresh worker or a cold Neon compute
+        # costs nothing until the first request that needs one.
+        min_size=0,
+        max_size=settings.db_pool_size,
+        # Close connections idle longer than this, before Neon suspends an
+        # idle compute (5 minutes) and cuts them itself.
+        max_inactive_connection_lifetime=settings.db_pool_recycle,
+        timeout=settings.db_connect_timeout,
+        command_timeout=settings.db_command_timeout,
+        # 0 for poolers that cannot keep prepared statements: statements are
+        # then unnamed and each runs in a transaction of its own.
+        statement_cache_size=settings.db_statement_cache_size,
+        reset=_keep_session_state,
+        **connect_args,
+    )
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, url: str) -> AsyncIterator[Database]:
+    pool = await create_pool(settings, url)
     try:
-        result = await session.execute(statement, params)
-    except DBAPIError as error:
-        if not (idempotent and error.connection_invalidated):
-            raise
-        await session.rollback()
-        result = await session.execute(statement, params)
-    rows = result.all()
-    await session.commit()
-    return rows
+        yield Database(pool, settings)
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=5)
+        except TimeoutError:
+            pool.terminate()
+
+
+class Lease:
+    """A request's access to the database.
+
+    It holds no connection of its own: each statement borrows one from the
+    pool and gives it back right after (see `Database.fetch`), so a caller
+    who fails authentication never reaches the database, and a request that
+    is cancelled mid-statement returns its connection all the same. Once the
+    request is over, the lease is closed and refuses further statements.
+    """
+
+    __slots__ = ("_database",)
+
+    def __init__(self, database: Database) -> None:
+        self._database: Database | None = database
+
+    async def fetch(
+        self, statement: Statement, params: Mapping[str, Any]
+    ) -> Sequence[Record]:
+        if self._database is None:
+            raise RuntimeError("the request is over; its lease is closed")
+        return await self._database.fetch(statement, params)
+
+    def close(self) -> None:
+        self._database = None

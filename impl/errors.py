@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+
+from impl.database import DRIVER_ERRORS, is_lost_connection
 
 logger = logging.getLogger(__name__)
 
@@ -145,34 +145,55 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-def sqlstate(exc: DBAPIError) -> str:
-    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        code = getattr(candidate, "sqlstate", None)
-        if isinstance(code, str):
-            return code
-    return ""
+def sqlstate(exc: BaseException) -> str:
+    code = getattr(exc, "sqlstate", None)
+    return code if isinstance(code, str) else ""
 
 
-def database_error_status(exc: DBAPIError) -> int:
+# Errors that come from how the pooler or the server is set up, not from the
+# request: a prepared statement the pooler sent to another server connection
+# (26000, 42P05), a pooler's own protocol error (08P01).
+POOLER_HINT = (
+    "behind a transaction pooler that cannot keep prepared statements, "
+    "set DB_STATEMENT_CACHE_SIZE=0"
+)
+CONFIGURATION_ERRORS = {
+    "26000": f"a prepared statement is missing on the server; {POOLER_HINT}",
+    "42P05": f"a prepared statement name is taken on the server; {POOLER_HINT}",
+    "08P01": "the pooler or the server broke the wire protocol",
+}
+
+
+def database_error_status(exc: BaseException) -> int:
     """The status a database error deserves, by SQLSTATE class."""
     state = sqlstate(exc)
     if state[:2] in {"22", "23"}:
         # Data exceptions (22021: NUL in text, 22001: too long, ...) and
         # constraint violations are the client's values, never a server fault.
         return 422
-    if exc.connection_invalidated or state[:2] in {"08", "53", "57"}:
+    if state in CONFIGURATION_ERRORS:
+        return 503
+    if is_lost_connection(exc) or state[:2] in {"08", "53", "57"}:
         # Connection lost, too many connections, server shutting down.
         return 503
     return 500
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
     status = database_error_status(exc)
     if status == 422:
         return problem_response(422, "The database rejected a value of the request.")
     if status == 503:
-        logger.warning("database unavailable: %s", exc.orig)
+        state = sqlstate(exc)
+        if state in CONFIGURATION_ERRORS:
+            logger.error(
+                "database configuration error %s: %s (%s)",
+                state,
+                CONFIGURATION_ERRORS[state],
+                exc,
+            )
+        else:
+            logger.warning("database unavailable: %r", exc)
         return problem_response(503, "The database is unavailable.", _retry())
     logger.error("database error %s", sqlstate(exc), exc_info=exc)
     return problem_response(500, "Internal Server Error")
@@ -196,9 +217,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(HTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(DBAPIError, _on_database_error)
-    # Connecting fails below the DBAPI layer (refused, unreachable, timed out)
-    # or the pool has no connection to lend in time.
-    for unreachable in (OSError, TimeoutError, PoolTimeoutError):
+    for database_error in DRIVER_ERRORS:
+        app.add_exception_handler(database_error, _on_database_error)
+    # Connecting fails below the driver (refused, unreachable, timed out), a
+    # statement outlives DB_COMMAND_TIMEOUT, or the pool has no connection to
+    # lend in time.
+    for unreachable in (OSError, TimeoutError):
         app.add_exception_handler(unreachable, _on_unreachable_database)
     app.add_exception_handler(Exception, _on_unexpected)

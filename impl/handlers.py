@@ -6,33 +6,41 @@ with the checks (does the task exist, does its version match) folded into
 the same statement. Another user's task is indistinguishable from a missing
 one: both are 404.
 
-The statements are built once, with bind parameters, and reused: building
-and caching a statement per request would cost more than running it.
+The statements are built with SQLAlchemy Core from the tables and compiled
+once, at import. Rows come from typed columns, so they are serialized to
+JSON directly, once, with no second validation.
 """
 
 import hashlib
-from functools import cache
-from types import SimpleNamespace
+from collections.abc import Mapping
+from itertools import product
 from typing import Any
 from uuid import UUID
 
+from pydantic_core import to_json
 from sqlalchemy import (
+    ARRAY,
     Delete,
-    Row,
-    Select,
+    Integer,
+    LargeBinary,
     Update,
+    any_,
     bindparam,
+    cast,
     delete,
+    exists,
     func,
     insert,
+    literal_column,
+    null,
     select,
     text,
     true,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 
 from generated.models import (
     Health,
@@ -43,19 +51,193 @@ from generated.models import (
     TaskSort,
     TaskUpdate,
 )
+from generated.routes import Reply
 from impl import pagination
-from impl.database import execute
+from impl.database import Record, Statement, compile_statement
 from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
-from impl.housekeeping import IDEMPOTENCY_TTL_SECONDS
-from impl.preconditions import IfMatch, PreconditionFailed, etag, parse_if_match
-from impl.tables import tasks, users
+from impl.housekeeping import IDEMPOTENCY_TTL, TTL
+from impl.preconditions import PreconditionFailed, etag, parse_if_match
+from impl.tables import idempotency_keys, tasks, users
 
 TASK_FIELDS = tuple(Task.model_fields)
 TASK_COLUMNS = [tasks.c[field] for field in TASK_FIELDS]
+# The response's fields and the version, which becomes the ETag.
+RETURNED = (*TASK_COLUMNS, tasks.c.version)
 # Bind parameters named unlike columns: SQLAlchemy reserves column names
 # for the VALUES and SET clauses.
-OWNED = (tasks.c.user_id == bindparam("owner"), tasks.c.id == bindparam("task"))
+OWNER = bindparam("owner", type_=tasks.c.user_id.type)
+OWNED = (tasks.c.user_id == OWNER, tasks.c.id == bindparam("task"))
+
+
+def _new_values(fields: Mapping[str, object]) -> dict[str, Any]:
+    """A bind parameter per writable field, named as `_bound` fills it."""
+    return {
+        field: bindparam(f"new_{field}", type_=tasks.c[field].type) for field in fields
+    }
+
+
+def _bound(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
+    return {f"new_{field}": getattr(body, field) for field in type(body).model_fields}
+
+
+def _reply(row: Mapping[str, Any], created: bool = False) -> Reply[Task]:
+    task = dict(row)
+    headers = {"ETag": etag(task.pop("version"))}
+    if created:
+        headers["Location"] = f"/api/{task['user_id']}/tasks/{task['id']}"
+    return Reply(to_json(task), headers)
+
+
+def _list_statement(sort: TaskSort, filtered: bool, after: bool) -> Statement:
+    """The list query of one shape (sort, filter, cursor)."""
+    key = tasks.c[sort.value.removeprefix("-")]
+    descending = sort.value.startswith("-")
+    statement = select(*TASK_COLUMNS).where(tasks.c.user_id == OWNER)
+    if filtered:
+        statement = statement.where(tasks.c.completed == bindparam("completed"))
+    if after:
+        position = tuple_(key, tasks.c.id)
+        bound = tuple_(
+            bindparam("after_value", type_=key.type),
+            bindparam("after_id", type_=tasks.c.id.type),
+        )
+        statement = statement.where(
+            position < bound if descending else position > bound
+        )
+    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    return compile_statement(
+        statement.order_by(*order).limit(bindparam("limit")), idempotent=True
+    )
+
+
+LIST = {
+    shape: _list_statement(*shape)
+    for shape in product(TaskSort, (False, True), (False, True))
+}
+
+
+async def list_tasks(
+    ctx: RequestContext,
+    *,
+    user_id: str,
+    limit: int,
+    cursor: str | None,
+    completed: bool | None,
+    sort: TaskSort,
+) -> Reply[TaskList]:
+    key = sort.value.removeprefix("-")
+    # A cursor is valid only for the list that issued it.
+    scope = f"{user_id}\n{sort.value}\n{completed}"
+    # One row more than the page tells whether there is a next page.
+    params: dict[str, Any] = {"owner": user_id, "limit": limit + 1}
+    if completed is not None:
+        params["completed"] = completed
+    if cursor is not None:
+        params["after_value"], params["after_id"] = pagination.decode(
+            scope, cursor, datetime_key=key != "title"
+        )
+    statement = LIST[sort, completed is not None, cursor is not None]
+    rows = await ctx.db.fetch(statement, params)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = pagination.encode(scope, last[key], last["id"])
+    items: list[dict[str, Any]] = [dict(row) for row in rows[:limit]]
+    return Reply(to_json({"items": items, "next_cursor": next_cursor}))
+
+
+ENSURE_USER = (
+    pg_insert(users).values(id=OWNER).on_conflict_do_nothing().cte("ensure_user")
+)
+
+# The user's row rides along in the same statement: created on the first
+# write, a no-op afterwards, never an extra round trip. Not idempotent: a
+# retry could create the task twice.
+CREATE = compile_statement(
+    insert(tasks)
+    .add_cte(ENSURE_USER)
+    .values(user_id=OWNER, **_new_values(TaskCreate.model_fields))
+    .returning(*RETURNED),
+    idempotent=False,
+)
+
+
+def _create_idempotently() -> Statement:
+    """Either create the task and record it under the key, or find the key's
+    first response: one statement.
+
+    The first response is kept as the row itself (to_jsonb), and a replay
+    reads it back into the same typed columns, so both answers are
+    serialized alike. Two first requests racing with one key make the second
+    fail on the key's primary key; the handler then retries once.
+    """
+    keys = idempotency_keys.c
+    existing = (
+        select(keys.request_hash, keys.response)
+        .where(
+            keys.user_id == OWNER,
+            keys.key == bindparam("key"),
+            keys.created_at > func.now() - TTL,
+        )
+        .cte("existing")
+    )
+    new = _new_values(TaskCreate.model_fields)
+    created = (
+        insert(tasks)
+        .from_select(
+            ["user_id", *new],
+            select(OWNER, *new.values()).where(~exists(existing.select())),
+        )
+        .returning(*RETURNED)
+        .cte("created")
+    )
+    recorded = (
+        insert(idempotency_keys)
+        .from_select(
+            ["user_id", "key", "task_id", "request_hash", "response"],
+            select(
+                created.c.user_id,
+                bindparam("key"),
+                created.c.id,
+                bindparam("request_hash", type_=LargeBinary),
+                func.to_jsonb(created.table_valued()),
+            ),
+        )
+        .cte("recorded")
+    )
+    stored = (
+        func.jsonb_populate_record(literal_column("NULL::tasks"), existing.c.response)
+        # A record of the table's type: its columns, in the table's order.
+        .table_valued(*(column.name for column in tasks.c))
+        .render_derived()
+        .alias("stored")
+    )
+    return compile_statement(
+        union_all(
+            select(*created.c, cast(null(), LargeBinary).label("request_hash")),
+            select(
+                *(stored.c[column.name] for column in RETURNED),
+                existing.c.request_hash,
+            ).select_from(existing.join(stored, true())),
+        ).add_cte(ENSURE_USER, recorded),
+        idempotent=True,
+    )
+
+
+CREATE_IDEMPOTENTLY = _create_idempotently()
+
+# An expired key that the periodic purge has not removed yet.
+PURGE_EXPIRED_KEY = compile_statement(
+    delete(idempotency_keys)
+    .where(
+        idempotency_keys.c.user_id == OWNER,
+        idempotency_keys.c.key == bindparam("key"),
+        idempotency_keys.c.created_at <= func.now() - TTL,
+    )
+    .returning(idempotency_keys.c.key),
+    idempotent=True,
+)
 
 
 class IdempotencyKeyInProgress(Problem):
@@ -74,215 +256,91 @@ class IdempotencyKeyReused(Problem):
         )
 
 
-TaskRow = Row[Any] | SimpleNamespace
-
-
-def _versioned(ctx: RequestContext, row: TaskRow) -> Task:
-    ctx.response.headers["ETag"] = etag(row.version)
-    # Reading the row's attributes is the cheapest way out of SQLAlchemy.
-    return Task.model_validate(row, from_attributes=True)
-
-
-def _created(ctx: RequestContext, row: TaskRow) -> Task:
-    ctx.response.headers["Location"] = f"/api/{row.user_id}/tasks/{row.id}"
-    return _versioned(ctx, row)
-
-
-@cache
-def _list_statement(sort: TaskSort, filtered: bool, after: bool) -> Select[Any]:
-    """The list query of one shape (sort, filter, cursor), built once."""
-    key = tasks.c[sort.value.removeprefix("-")]
-    descending = sort.value.startswith("-")
-    statement = select(*TASK_COLUMNS).where(tasks.c.user_id == bindparam("owner"))
-    if filtered:
-        statement = statement.where(tasks.c.completed == bindparam("completed"))
-    if after:
-        position = tuple_(key, tasks.c.id)
-        bound = tuple_(
-            bindparam("after_value", type_=key.type),
-            bindparam("after_id", type_=tasks.c.id.type),
-        )
-        statement = statement.where(
-            position < bound if descending else position > bound
-        )
-    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
-    return statement.order_by(*order).limit(bindparam("limit"))
-
-
-async def list_tasks(
-    ctx: RequestContext,
-    *,
-    user_id: str,
-    limit: int,
-    cursor: str | None,
-    completed: bool | None,
-    sort: TaskSort,
-) -> TaskList:
-    key = sort.value.removeprefix("-")
-    # A cursor is valid only for the list that issued it.
-    scope = f"{user_id}\n{sort.value}\n{completed}"
-    # One row more than the page tells whether there is a next page.
-    params: dict[str, Any] = {"owner": user_id, "limit": limit + 1}
-    if completed is not None:
-        params["completed"] = completed
-    if cursor is not None:
-        params["after_value"], params["after_id"] = pagination.decode(
-            scope, cursor, datetime_key=key != "title"
-        )
-    statement = _list_statement(sort, completed is not None, cursor is not None)
-    rows = await execute(ctx.session, statement, params, idempotent=True)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = pagination.encode(scope, getattr(last, key), last.id)
-    return TaskList.model_validate(
-        {"items": rows[:limit], "next_cursor": next_cursor}, from_attributes=True
-    )
-
-
-# The user's row rides along in the same statement: created on the first
-# write, a no-op afterwards, never an extra round trip.
-CREATE = (
-    insert(tasks)
-    .add_cte(
-        pg_insert(users)
-        .values(id=bindparam("owner"))
-        .on_conflict_do_nothing()
-        .cte("ensure_user")
-    )
-    .values(
-        user_id=bindparam("owner"),
-        title=bindparam("new_title"),
-        description=bindparam("new_description"),
-        completed=bindparam("new_completed"),
-    )
-    .returning(*tasks.c)
-)
-
-
-def _new_values(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
-    return {
-        "new_title": body.title,
-        "new_description": body.description,
-        "new_completed": body.completed,
-    }
-
-
 async def create_task(
     ctx: RequestContext,
     *,
     user_id: str,
     idempotency_key: str | None,
     body: TaskCreate,
-) -> Task:
-    if idempotency_key is not None:
-        return await _create_idempotently(ctx, user_id, idempotency_key, body)
-    params = {"owner": user_id, **_new_values(body)}
-    # Not idempotent without a key: a retry could create the task twice.
-    [row] = await execute(ctx.session, CREATE, params, idempotent=False)
-    return _created(ctx, row)
-
-
-# Either creates the task and records it under the key, or finds the key's
-# first response: one statement. Two first requests racing with one key make
-# the second fail on the key's primary key; it is then retried once.
-CREATE_IDEMPOTENTLY = text("""
-    WITH ensure_user AS (
-        INSERT INTO users (id) VALUES (:user_id) ON CONFLICT DO NOTHING
-    ), existing AS (
-        SELECT request_hash, response FROM idempotency_keys
-        WHERE user_id = :user_id AND key = :key
-          AND created_at > now() - make_interval(secs => :ttl)
-    ), created AS (
-        INSERT INTO tasks (user_id, title, description, completed)
-        SELECT :user_id, CAST(:title AS text), CAST(:description AS text),
-               CAST(:completed AS boolean)
-        WHERE NOT EXISTS (SELECT FROM existing)
-        RETURNING *
-    ), recorded AS (
-        INSERT INTO idempotency_keys (user_id, key, task_id, request_hash, response)
-        SELECT :user_id, :key, created.id, :request_hash, to_jsonb(created)
-        FROM created
-    )
-    SELECT to_jsonb(created) AS created, existing.request_hash, existing.response
-    FROM (SELECT) AS one
-    LEFT JOIN created ON true
-    LEFT JOIN existing ON true
-""")
-
-# An expired key that the periodic purge has not removed yet.
-PURGE_EXPIRED_KEY = text("""
-    DELETE FROM idempotency_keys
-    WHERE user_id = :user_id AND key = :key
-      AND created_at <= now() - make_interval(secs => :ttl)
-    RETURNING key
-""")
-
-
-async def _create_idempotently(
-    ctx: RequestContext, user_id: str, key: str, body: TaskCreate
-) -> Task:
+) -> Reply[Task]:
+    if idempotency_key is None:
+        [row] = await ctx.db.fetch(CREATE, {"owner": user_id, **_bound(body)})
+        return _reply(row, created=True)
     request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
     params = {
-        "user_id": user_id,
-        "key": key,
-        "ttl": IDEMPOTENCY_TTL_SECONDS,
+        "owner": user_id,
+        "key": idempotency_key,
+        "ttl": IDEMPOTENCY_TTL,
         "request_hash": request_hash,
-        "title": body.title,
-        "description": body.description,
-        "completed": body.completed,
+        **_bound(body),
     }
     try:
-        [row] = await execute(ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True)
-    except IntegrityError as error:
+        [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+    except Exception as error:
         if sqlstate(error) != "23505":
             raise
         # The key is taken: by a twin request that has just committed, or by
         # an expired key the purge has not reached yet. Clear the latter and
         # run once more; the twin's answer is then found under `existing`.
-        await ctx.session.rollback()
-        await execute(ctx.session, PURGE_EXPIRED_KEY, params, idempotent=True)
+        await ctx.db.fetch(PURGE_EXPIRED_KEY, params)
         try:
-            [row] = await execute(
-                ctx.session, CREATE_IDEMPOTENTLY, params, idempotent=True
-            )
-        except IntegrityError:
+            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+        except Exception as again:
+            if sqlstate(again) != "23505":
+                raise
             raise IdempotencyKeyInProgress from None
-    if row.created is not None:
-        return _created(ctx, _from_json(row.created))
-    if row.request_hash != request_hash:
+    stored_hash = row["request_hash"]
+    if stored_hash is not None and stored_hash != request_hash:
         raise IdempotencyKeyReused
-    return _created(ctx, _from_json(row.response))
+    return _reply(_without(row, "request_hash"), created=True)
 
 
-def _from_json(stored: dict[str, Any]) -> SimpleNamespace:
-    """A task row stored as JSON (to_jsonb), with a row's attributes."""
-    task = Task.model_validate({field: stored[field] for field in TASK_FIELDS})
-    return SimpleNamespace(**task.model_dump(), version=stored["version"])
+def _without(row: Record, column: str) -> dict[str, Any]:
+    values = dict(row)
+    del values[column]
+    return values
 
 
-GET = select(*tasks.c).where(*OWNED)
+GET = compile_statement(select(*RETURNED).where(*OWNED), idempotent=True)
 
 
-async def get_task(ctx: RequestContext, *, user_id: str, task_id: UUID) -> Task:
-    params = {"owner": user_id, "task": task_id}
-    rows = await execute(ctx.session, GET, params, idempotent=True)
+async def get_task(ctx: RequestContext, *, user_id: str, task_id: UUID) -> Reply[Task]:
+    rows = await ctx.db.fetch(GET, {"owner": user_id, "task": task_id})
     if not rows:
         raise NotFound()
-    return _versioned(ctx, rows[0])
+    return _reply(rows[0])
 
 
-UPDATE = (
+def _conditional(statement: Update | Delete) -> Statement:
+    """The write under If-Match, and the lookup that tells 404 from 412.
+
+    Replaying a conditional write that did commit answers 412: safe.
+    """
+    versions = bindparam("versions", type_=ARRAY(Integer))
+    written = statement.where(tasks.c.version == any_(versions)).cte("written")
+    target = select(tasks.c.id.label("found")).where(*OWNED).cte("target")
+    return compile_statement(
+        select(target.c.found, *written.c).select_from(
+            target.outerjoin(written, true())
+        ),
+        idempotent=True,
+    )
+
+
+def _writes(statement: Update | Delete) -> tuple[Statement, Statement]:
+    """The write as it is, and under If-Match (see `_conditional`)."""
+    return compile_statement(statement, idempotent=True), _conditional(statement)
+
+
+UPDATE, UPDATE_IF_MATCH = _writes(
     update(tasks)
     .where(*OWNED)
     .values(
-        title=bindparam("new_title"),
-        description=bindparam("new_description"),
-        completed=bindparam("new_completed"),
+        **_new_values(TaskUpdate.model_fields),
         version=tasks.c.version + 1,
         updated_at=func.now(),
     )
-    .returning(*tasks.c)
+    .returning(*RETURNED)
 )
 
 
@@ -293,63 +351,52 @@ async def update_task(
     task_id: UUID,
     if_match: str | None,
     body: TaskUpdate,
-) -> Task:
-    params = {"owner": user_id, "task": task_id, **_new_values(body)}
-    row = await _write(ctx, UPDATE, params, parse_if_match(if_match))
-    return _versioned(ctx, row)
+) -> Reply[Task]:
+    params = {"owner": user_id, "task": task_id, **_bound(body)}
+    row = await _write(ctx, (UPDATE, UPDATE_IF_MATCH), params, if_match)
+    return _reply(row)
 
 
-DELETE = delete(tasks).where(*OWNED).returning(tasks.c.id)
+DELETE, DELETE_IF_MATCH = _writes(delete(tasks).where(*OWNED).returning(tasks.c.id))
 
 
 async def delete_task(
     ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
 ) -> None:
     params = {"owner": user_id, "task": task_id}
-    await _write(ctx, DELETE, params, parse_if_match(if_match))
-
-
-@cache
-def _conditional(statement: Update | Delete, any_version: bool) -> Select[Any]:
-    """The write under If-Match, and the lookup that tells 404 from 412."""
-    if not any_version:
-        versions = bindparam("versions", type_=tasks.c.version.type, expanding=True)
-        statement = statement.where(tasks.c.version.in_(versions))
-    target = select(tasks.c.id.label("found")).where(*OWNED).cte("target")
-    written = statement.cte("written")
-    return select(target.c.found, *written.c).select_from(
-        target.outerjoin(written, true())
-    )
+    await _write(ctx, (DELETE, DELETE_IF_MATCH), params, if_match)
 
 
 async def _write(
     ctx: RequestContext,
-    statement: Update | Delete,
+    statements: tuple[Statement, Statement],
     params: dict[str, Any],
-    condition: IfMatch | None,
-) -> Row[Any]:
+    if_match: str | None,
+) -> dict[str, Any]:
     """Run an UPDATE or DELETE ... RETURNING of one task: 404, 412 or its row."""
-    if condition is None:
-        rows = await execute(ctx.session, statement, params, idempotent=True)
+    plain, conditional = statements
+    condition = parse_if_match(if_match)
+    if condition is None or condition.any_version:
+        rows = await ctx.db.fetch(plain, params)
         if not rows:
             raise NotFound()
-        return rows[0]
-    query = _conditional(statement, condition.any_version)
-    if not condition.any_version:
-        params = {**params, "versions": sorted(condition.versions)}
-    # Replaying a conditional write that did commit answers 412: safe.
-    rows = await execute(ctx.session, query, params, idempotent=True)
+        return dict(rows[0])
+    versions = sorted(condition.versions)
+    rows = await ctx.db.fetch(conditional, {**params, "versions": versions})
     if not rows:
         raise NotFound()
-    if rows[0].id is None:
+    if rows[0]["id"] is None:
         raise PreconditionFailed()
-    return rows[0]
+    return _without(rows[0], "found")
 
 
-async def get_health(ctx: PublicContext) -> Health:
-    return Health(status=Status.OK)
+READY = compile_statement(text("SELECT 1"), idempotent=True)
 
 
-async def get_readiness(ctx: PublicContext) -> Health:
-    await execute(ctx.session, text("SELECT 1"), idempotent=True)
-    return Health(status=Status.OK)
+async def get_health(ctx: PublicContext) -> Reply[Health]:
+    return Reply.of(Health(status=Status.OK))
+
+
+async def get_readiness(ctx: PublicContext) -> Reply[Health]:
+    await ctx.db.fetch(READY, {})
+    return Reply.of(Health(status=Status.OK))

@@ -2,37 +2,38 @@
 
 import asyncio
 import logging
+from datetime import timedelta
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Interval, bindparam, delete, func
+
+from impl.database import DRIVER_ERRORS, Database, compile_statement
+from impl.tables import idempotency_keys
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+IDEMPOTENCY_TTL = timedelta(hours=24)
 PURGE_INTERVAL_SECONDS = 600
 
-PURGE_EXPIRED_KEYS = text("""
-    DELETE FROM idempotency_keys
-    WHERE created_at <= now() - make_interval(secs => :ttl)
-""")
+TTL = bindparam("ttl", type_=Interval)
+PURGE_EXPIRED_KEYS = compile_statement(
+    delete(idempotency_keys)
+    .where(idempotency_keys.c.created_at <= func.now() - TTL)
+    .returning(idempotency_keys.c.key),
+    idempotent=True,
+)
 
 
-async def purge_expired_keys(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        result = await connection.execute(
-            PURGE_EXPIRED_KEYS, {"ttl": IDEMPOTENCY_TTL_SECONDS}
-        )
-    return result.rowcount
+async def purge_expired_keys(database: Database) -> int:
+    return len(await database.fetch(PURGE_EXPIRED_KEYS, {"ttl": IDEMPOTENCY_TTL}))
 
 
-async def purge_forever(engine: AsyncEngine) -> None:
+async def purge_forever(database: Database) -> None:
     """Purge every PURGE_INTERVAL_SECONDS; a database outage only delays it."""
     while True:
         try:
-            purged = await purge_expired_keys(engine)
+            purged = await purge_expired_keys(database)
             if purged:
                 logger.info("purged %d expired idempotency keys", purged)
-        except (DBAPIError, OSError) as error:
+        except (*DRIVER_ERRORS, OSError) as error:
             logger.warning("idempotency key purge failed: %s", error)
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)

@@ -2,46 +2,72 @@
 
 Every response carries `X-Request-ID`: the caller's, when it sent a sane one,
 or a new one. The id is in every log line written while the request runs,
-uvicorn's access line included. LOG_FORMAT=json switches to one JSON object
-per line.
+the access line included: one line per request (ACCESS_LOG, on by default),
+written here rather than by uvicorn, once the response is sent.
+LOG_FORMAT=json switches to one JSON object per line.
 """
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Echoed ids end up in logs: printable ASCII only, and not too long.
 SANE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+access_logger = logging.getLogger("impl.access")
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         sent = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         current = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        header = (REQUEST_ID_HEADER.lower().encode(), current.encode())
         token = request_id.set(current)
+        status = 0
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = current
+                nonlocal status
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if self.access_log and access_logger.isEnabledFor(logging.INFO):
+                self._log(scope, status, time.perf_counter() - started)
             request_id.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, seconds: float) -> None:
+        query = scope.get("query_string", b"")
+        target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        client = scope.get("client") or ("-", 0)
+        access_logger.info(
+            '%s:%d "%s %s" %d %.1fms',
+            client[0],
+            client[1],
+            scope["method"],
+            target,
+            # Nothing sent: the error middleware outside answers 500.
+            status or 500,
+            seconds * 1000,
+        )
 
 
 class RequestIdFilter(logging.Filter):

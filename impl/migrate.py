@@ -15,17 +15,27 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, NullPool, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from impl import embedded
-from impl.database import create_engine
+from impl.database import sqlalchemy_url
 from impl.settings import Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
 # Taken with pg_advisory_xact_lock so that workers starting together do not
 # race to migrate.
 SCHEMA_LOCK_KEY = 7_204_519
+
+
+def create_engine(settings: Settings, url: str) -> AsyncEngine:
+    """SQLAlchemy's engine on asyncpg, for Alembic; requests use impl.database."""
+    dsn, connect_args = sqlalchemy_url(url)
+    return create_async_engine(
+        dsn,
+        poolclass=NullPool,
+        connect_args={**connect_args, "timeout": settings.db_connect_timeout},
+    )
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -45,6 +55,14 @@ async def upgrade(engine: AsyncEngine) -> None:
         await connection.run_sync(
             lambda sync: command.upgrade(alembic_config(sync), "head")
         )
+
+
+async def upgrade_url(settings: Settings, url: str) -> None:
+    engine = create_engine(settings, url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def check(engine: AsyncEngine) -> None:

@@ -57,12 +57,12 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / ".data"
     log_level: str = "info"
     log_json: bool = False
+    access_log: bool = True
 
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""
     migrate_on_startup: bool = True
     db_pool_size: int = 20
-    db_max_overflow: int = 0
     db_pool_timeout: float = 1.5
     db_connect_timeout: float = 1.5
     db_command_timeout: float = 10.0
@@ -96,10 +96,10 @@ class Settings:
             data_dir=Path(_text("DATA_DIR") or PROJECT_ROOT / ".data"),
             log_level=_text("LOG_LEVEL", "info").lower(),
             log_json=_text("LOG_FORMAT", "text").lower() == "json",
+            access_log=_bool("ACCESS_LOG", True),
             database_url=_text("DATABASE_URL"),
             migrate_on_startup=_bool("DB_MIGRATE_ON_STARTUP", True),
             db_pool_size=_int("DB_POOL_SIZE", 20),
-            db_max_overflow=_int("DB_MAX_OVERFLOW", 0),
             db_pool_timeout=_float("DB_POOL_TIMEOUT", 1.5),
             db_connect_timeout=_float("DB_CONNECT_TIMEOUT", 1.5),
             db_command_timeout=_float("DB_COMMAND_TIMEOUT", 10.0),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generated.routes import OPERATIONS, HandlerBindingError, build_router
+from generated.routes import OPERATIONS, HandlerBindingError, build_routes
 from impl import handlers
 from impl.deps import public_context, request_context
 from impl.settings import PROJECT_ROOT
@@ -27,7 +27,7 @@ def handlers_except(**changes: Any) -> SimpleNamespace:
 
 
 def build(candidate: object) -> None:
-    build_router(candidate, request_context, public_context)  # type: ignore[arg-type]
+    build_routes(candidate, request_context, public_context)  # type: ignore[arg-type]
 
 
 def test_the_real_handlers_bind() -> None:

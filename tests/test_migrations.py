@@ -6,13 +6,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from impl import migrate
-from impl.database import create_engine
 from impl.settings import Settings
 
 
 @pytest.fixture
 def engine(settings: Settings, db: object) -> AsyncEngine:
-    return create_engine(settings, settings.database_url)
+    return migrate.create_engine(settings, settings.database_url)
 
 
 def test_the_latest_revision_matches_the_tables(engine: AsyncEngine) -> None:

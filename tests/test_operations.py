@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pythonjsonlogger.json import JsonFormatter
 
-from impl.database import create_engine
+from impl.database import open_database
 from impl.housekeeping import purge_expired_keys
 from impl.logs import JSON_FIELDS, RequestIdFilter, request_id
 from impl.settings import Settings
@@ -384,11 +384,8 @@ def test_expired_keys_are_purged(alice: Api, db: Database, settings: Settings) -
     )
 
     async def purge() -> int:
-        engine = create_engine(settings, settings.database_url)
-        try:
-            return await purge_expired_keys(engine)
-        finally:
-            await engine.dispose()
+        async with open_database(settings, settings.database_url) as database:
+            return await purge_expired_keys(database)
 
     assert asyncio.run(purge()) == 1
     remaining = asyncio.run(db.fetch("SELECT key FROM idempotency_keys"))

@@ -16,7 +16,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import event
 
 from tests.support import Api, Database, LiveServer
 
@@ -40,15 +39,18 @@ ANALYZE;
 
 @pytest.fixture
 def captured(server: LiveServer) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the service sends, with its arguments, as it sends it."""
     statements: list[tuple[str, Any]] = []
-    engine = server.app.state.engine.sync_engine
+    database = server.app.state.database
+    send = database._run
 
-    def capture(conn: Any, cursor: Any, sql: str, params: Any, *args: Any) -> None:
-        statements.append((sql, params))
+    async def capture(sql: str, arguments: list[Any]) -> Any:
+        statements.append((sql, arguments))
+        return await send(sql, arguments)
 
-    event.listen(engine, "before_cursor_execute", capture)
+    database._run = capture
     yield statements
-    event.remove(engine, "before_cursor_execute", capture)
+    del database._run
 
 
 def exercise_every_operation(alice: Api) -> None:

@@ -29,7 +29,7 @@ def test_a_neon_url_pasted_as_is_becomes_verified_tls() -> None:
     url, connect_args = asyncpg_url(NEON_POOLED)
 
     assert url == (
-        "postgresql+asyncpg://alex:AbC123@ep-cool-darkness-123456-pooler"
+        "postgresql://alex:AbC123@ep-cool-darkness-123456-pooler"
         ".us-east-2.aws.neon.tech/neondb"
     )
     context = connect_args["ssl"]
@@ -59,7 +59,7 @@ def test_other_parameters_pass_through() -> None:
         "postgresql://u@/db?host=/run/pg&application_name=x"
     )
 
-    assert url == "postgresql+asyncpg://u@/db?host=%2Frun%2Fpg&application_name=x"
+    assert url == "postgresql://u@/db?host=%2Frun%2Fpg&application_name=x"
     assert connect_args == {}
 
 

@@ -2,8 +2,8 @@
 
 The stock argument list drops path-parameter constraints when annotations are
 used, so this visitor reads the contract itself and hands the template, per
-operationId: each parameter's Python type and the keyword arguments of its
-FastAPI marker (Path, Query or Header), the request body's model, the success
+operationId: each parameter's Python type, constraints and location, the
+request body's model, the success
 status and model, every documented error status with its description, and
 whether the operation is public (`security: []`).
 """
@@ -24,7 +24,8 @@ CONSTRAINTS = {
     "exclusiveMinimum": "gt",
     "exclusiveMaximum": "lt",
 }
-MARKERS = {"path": "Path", "query": "Query", "header": "Header"}
+# FastAPI's order: the path's parameters, then the query's, then headers.
+LOCATIONS = ("path", "query", "header")
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -46,22 +47,26 @@ def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     if "enum" in schema:
         # Enumerations are shared schemas, so handlers can name their type.
         python_type = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
-    marker_args = [
+    constraints = [
         f"{py}={schema[key]!r}" for key, py in CONSTRAINTS.items() if key in schema
     ]
     name = parameter["name"]
-    identifier = name.lower().replace("-", "_")
-    if identifier != name:
-        marker_args.insert(0, f"alias={name!r}")
     required = parameter.get("required", False)
     default = None if required else _default(python_type, schema.get("default"))
     if not required and "default" not in schema:
         python_type = f"{python_type} | None"
+    annotation = (
+        f"Annotated[{python_type}, Field({', '.join(constraints)})]"
+        if constraints
+        else python_type
+    )
     return {
-        "name": identifier,
+        "name": name.lower().replace("-", "_"),
+        "annotation": annotation if default is None else f"{annotation} = {default}",
+        "key": name,
+        "location": parameter["in"],
+        "required": required,
         "type": python_type,
-        "marker": MARKERS[parameter["in"]],
-        "marker_args": ", ".join(marker_args),
         "default": default,
     }
 
@@ -87,19 +92,14 @@ def describe_operation(
     return {
         "public": security == [],
         "security": security,
-        "parameters": [describe(spec, raw) for raw in raws],
+        "parameters": sorted(
+            (describe(spec, raw) for raw in raws),
+            key=lambda p: LOCATIONS.index(p["location"]),
+        ),
         "body_model": model_name(spec, body) if body else None,
         "success_code": success,
         "success_model": model_name(spec, responses[success]),
-        "errors": [
-            {
-                "code": code,
-                "description": r["description"],
-                "model": model_name(spec, r),
-            }
-            for code, r in sorted(responses.items())
-            if code >= 400
-        ],
+        "statuses": sorted(responses),
     }
 
 
@@ -127,7 +127,6 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             for key in ("body_model", "success_model")
             if d[key]
         }
-        | {e["model"] for d in details.values() for e in d["errors"] if e["model"]}
         | {
             p["type"]
             for d in details.values()
