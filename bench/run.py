@@ -246,7 +246,7 @@ def wrk(
             "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
             "--timeout", "10s", "-s", str(ROOT / "bench" / "mix.lua"),
             base, "--", str(users_file), mode,
-            str(STABLE_TASKS + 1 + window * DELETE_WINDOW), str(DELETE_WINDOW),
+            str(1 + window * DELETE_WINDOW), str(DELETE_WINDOW),
         ],
         capture_output=True,
         text=True,

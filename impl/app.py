@@ -4,6 +4,7 @@
 """
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrate.upgrade_url(settings, url)
         async with open_database(settings, url) as database:
             app.state.database = database
+            # What is alive now (modules, schemas, compiled statements) lives
+            # as long as the process. Frozen, it is out of the collector's
+            # sight: a full collection then scans only what requests left
+            # behind, instead of pausing every request in flight for tens of
+            # milliseconds (it was most of the p99).
+            gc.collect()
+            gc.freeze()
             purge = asyncio.create_task(housekeeping.purge_forever(database))
             try:
                 yield

@@ -1,0 +1,162 @@
+"""Behind a transaction pooler, concurrent traffic gets no error.
+
+A real PgBouncer in transaction mode (Debian's `pgbouncer`) runs in front of
+the test database with a pool smaller than the number of clients, so that
+consecutive statements of one client land on different server connections.
+The service is configured as the README says for such a pooler
+(DB_STATEMENT_CACHE_SIZE=0).
+"""
+
+import asyncio
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from impl.settings import Settings
+from tests.support import Keys, LiveServer
+
+INSTALL_HINT = (
+    "PgBouncer is not installed: `sudo apt-get install pgbouncer` (Debian, "
+    "Ubuntu) or `brew install pgbouncer` (macOS)"
+)
+CLIENTS = 8
+SERVER_CONNECTIONS = 4
+
+
+def pgbouncer_binary() -> str | None:
+    return shutil.which("pgbouncer") or next(
+        (path for path in ("/usr/sbin/pgbouncer",) if os.path.exists(path)), None
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pgbouncer(database_url: str, db: object) -> Iterator[str]:
+    """PgBouncer in transaction mode in front of the test database; its URL."""
+    binary = pgbouncer_binary()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    target = make_url(database_url)
+    host = str(target.query.get("host") or target.host or "127.0.0.1")
+    folder = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
+    port = free_port()
+    (folder / "users.txt").write_text(f'"{target.username}" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        f"""
+[databases]
+* = host={host} port={target.port or 5432}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {folder}/users.txt
+pool_mode = transaction
+default_pool_size = {SERVER_CONNECTIONS}
+max_client_conn = 200
+pidfile = {folder}/pgbouncer.pid
+logfile = {folder}/pgbouncer.log
+"""
+    )
+    command = [binary, str(folder / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        # PgBouncer refuses to run as root: run it as whoever may reach the
+        # server's socket (the embedded cluster's own user), or nobody.
+        owner = os.stat(host).st_uid if host.startswith("/") else None
+        user = pwd.getpwuid(owner) if owner else pwd.getpwnam("nobody")
+        for path in (folder, *folder.iterdir()):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        command[1:1] = ["-u", user.pw_name]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = folder / "pgbouncer.log"
+                    pytest.fail(f"PgBouncer did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
+        yield (
+            f"postgresql://{target.username}@127.0.0.1:{port}/{target.database}"
+            "?sslmode=disable"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pooled_app(settings: Settings, pgbouncer: str) -> Iterator[LiveServer]:
+    # Migrations run over a direct URL, as the README says for Neon too.
+    pooled = replace(
+        settings,
+        database_url=pgbouncer,
+        db_statement_cache_size=0,
+        migrate_on_startup=False,
+    )
+    with LiveServer.serve(pooled) as live:
+        yield live
+
+
+def test_concurrent_traffic_through_a_transaction_pooler_gets_no_error(
+    pooled_app: LiveServer, keys: Keys
+) -> None:
+    statuses: list[int] = []
+
+    async def client_session(n: int) -> None:
+        user = f"pooled-{n}"
+        headers = {"Authorization": f"Bearer {keys.token(user)}"}
+        tasks = f"/api/{user}/tasks"
+        async with httpx.AsyncClient(
+            base_url=pooled_app.base_url, headers=headers, timeout=10
+        ) as client:
+            for i in range(15):
+                created = await client.post(tasks, json={"title": f"t{i}"})
+                statuses.append(created.status_code)
+                task = f"{tasks}/{created.json()['id']}"
+                etag = created.headers["ETag"]
+                for response in (
+                    await client.get(task),
+                    await client.get(tasks, params={"limit": 5}),
+                    await client.put(
+                        task, json={"title": "done"}, headers={"If-Match": etag}
+                    ),
+                    await client.post(
+                        tasks, json={"title": "k"}, headers={"Idempotency-Key": task}
+                    ),
+                    await client.delete(task),
+                ):
+                    statuses.append(response.status_code)
+
+    async def traffic() -> None:
+        await asyncio.gather(*(client_session(n) for n in range(CLIENTS)))
+
+    asyncio.run(traffic())
+
+    assert len(statuses) == CLIENTS * 15 * 6
+    assert set(statuses) <= {200, 201, 204}, {s: statuses.count(s) for s in statuses}
