@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 61aa905db0ac8a9cce32a2f67d0c4a56f2cf3a0b9dbcc26182119cdbe98b484d
+# openapi.yaml sha256: 2aa68feb71bfba5e3423d25414d3b1dedf8468b491d9777bc51f5b7ac912a8d7
 
 from __future__ import annotations
 
@@ -8,70 +8,62 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-)
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from .base import ContractModel
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
     title: Annotated[
         StrictStr,
         Field(
-            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
+            description='Free text with at least one character other than ASCII white space.',
             examples=['Buy milk'],
             max_length=255,
             min_length=1,
-            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
+            pattern='[^\\t\\n\\v\\f\\r ]',
         ),
     ]
     description: Annotated[
         StrictStr | None,
         Field(
-            description='Free text without NUL, or null.',
+            description='Free text, or null.',
             examples=['Two litres, semi-skimmed.'],
             max_length=10000,
-            pattern='^[^\\u0000]*$',
         ),
     ] = None
     completed: StrictBool = False
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
     title: Annotated[
         StrictStr,
         Field(
-            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
+            description='Free text with at least one character other than ASCII white space.',
             examples=['Buy milk'],
             max_length=255,
             min_length=1,
-            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
+            pattern='[^\\t\\n\\v\\f\\r ]',
         ),
     ]
     description: Annotated[
         StrictStr | None,
         Field(
-            description='Free text without NUL, or null.',
+            description='Free text, or null.',
             examples=['Two litres, semi-skimmed.'],
             max_length=10000,
-            pattern='^[^\\u0000]*$',
         ),
     ] = None
     completed: StrictBool = False
 
 
-class Task(BaseModel):
+class Task(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
@@ -84,7 +76,7 @@ class Task(BaseModel):
     updated_at: AwareDatetime
 
 
-class TaskList(BaseModel):
+class TaskList(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
@@ -108,7 +100,7 @@ class Status(StrEnum):
     OK = 'ok'
 
 
-class Health(BaseModel):
+class Health(ContractModel):
     status: Status
 
 
@@ -119,7 +111,7 @@ class In(StrEnum):
     HEADER = 'header'
 
 
-class FieldError(BaseModel):
+class FieldError(ContractModel):
     in_: Annotated[In, Field(alias='in', description='Where the offending value is.')]
     pointer: Annotated[
         StrictStr,
@@ -128,7 +120,7 @@ class FieldError(BaseModel):
     detail: StrictStr
 
 
-class Problem(BaseModel):
+class Problem(ContractModel):
     type: StrictStr
     title: StrictStr
     status: Annotated[StrictInt, Field(ge=400, le=599)]

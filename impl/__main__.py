@@ -15,8 +15,9 @@ import sys
 import uvicorn
 
 from impl import dev_keys, embedded
+from impl.auth import build_verifier
 from impl.logs import log_config
-from impl.settings import Settings
+from impl.settings import Settings, SettingsError
 
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
 
@@ -28,7 +29,14 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    settings = Settings.from_env()
+    # Once, here, before uvicorn forks workers that would each die of it and
+    # be restarted forever.
+    try:
+        settings = Settings.from_env()
+        if not args.dev:
+            check_production(settings)
+    except SettingsError as error:
+        sys.exit(f"refusing to start: {error}")
     logging_config = log_config(settings.log_level, settings.log_json)
     logging.config.dictConfig(logging_config)
     if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):
@@ -58,13 +66,23 @@ def main() -> None:
     )
 
 
+def check_production(settings: Settings) -> None:
+    """SettingsError unless the production configuration is complete."""
+    if not settings.database_url:
+        raise SettingsError(
+            "DATABASE_URL is not set; production must name its database "
+            "(`make run` starts an embedded one for development)"
+        )
+    build_verifier(settings)
+
+
 def print_banner(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     token = dev_keys.mint(settings, "demo-user")
     print(
         f"\nTodo API on {base}  (docs: {base}/docs, contract: {base}/openapi.yaml)\n"
         "Try it with a development token for user demo-user, valid 1 hour"
-        " (`make token USER=<id>` mints others):\n\n"
+        " (`make token USER_ID=<id>` mints others):\n\n"
         f"  TOKEN={token}\n"
         f"  curl -s -X POST {base}/api/demo-user/tasks"
         ' -H "Authorization: Bearer $TOKEN"'

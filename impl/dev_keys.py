@@ -1,4 +1,4 @@
-"""The development key pair of `make run`, and `make token USER=<id>`.
+"""The development key pair of `make run`, and `make token USER_ID=<id>`.
 
 An Ed25519 key, like Better Auth's default, kept in the git-ignored data
 folder. Tokens carry the claims Better Auth puts in its JWTs.

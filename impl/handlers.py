@@ -53,6 +53,7 @@ from generated.models import (
 )
 from generated.routes import Reply
 from impl import pagination
+from impl.columns import CREATED, LISTED, REPLACED, RETURNED
 from impl.database import Record, Statement, compile_statement
 from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
@@ -60,17 +61,13 @@ from impl.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.preconditions import PreconditionFailed, etag, parse_if_match
 from impl.tables import idempotency_keys, tasks, users
 
-TASK_FIELDS = tuple(Task.model_fields)
-TASK_COLUMNS = [tasks.c[field] for field in TASK_FIELDS]
-# The response's fields and the version, which becomes the ETag.
-RETURNED = (*TASK_COLUMNS, tasks.c.version)
 # Bind parameters named unlike columns: SQLAlchemy reserves column names
 # for the VALUES and SET clauses.
 OWNER = bindparam("owner", type_=tasks.c.user_id.type)
 OWNED = (tasks.c.user_id == OWNER, tasks.c.id == bindparam("task"))
 
 
-def _new_values(fields: Mapping[str, object]) -> dict[str, Any]:
+def _new_values(fields: tuple[str, ...]) -> dict[str, Any]:
     """A bind parameter per writable field, named as `_bound` fills it."""
     return {
         field: bindparam(f"new_{field}", type_=tasks.c[field].type) for field in fields
@@ -78,7 +75,9 @@ def _new_values(fields: Mapping[str, object]) -> dict[str, Any]:
 
 
 def _bound(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
-    return {f"new_{field}": getattr(body, field) for field in type(body).model_fields}
+    # Python mode: nested objects become dicts (for JSONB), enums and dates
+    # stay what asyncpg encodes.
+    return {f"new_{field}": value for field, value in body.model_dump().items()}
 
 
 def _reply(row: Mapping[str, Any], created: bool = False) -> Reply[Task]:
@@ -93,7 +92,7 @@ def _list_statement(sort: TaskSort, filtered: bool, after: bool) -> Statement:
     """The list query of one shape (sort, filter, cursor)."""
     key = tasks.c[sort.value.removeprefix("-")]
     descending = sort.value.startswith("-")
-    statement = select(*TASK_COLUMNS).where(tasks.c.user_id == OWNER)
+    statement = select(*LISTED).where(tasks.c.user_id == OWNER)
     if filtered:
         statement = statement.where(tasks.c.completed == bindparam("completed"))
     if after:
@@ -157,7 +156,7 @@ ENSURE_USER = (
 CREATE = compile_statement(
     insert(tasks)
     .add_cte(ENSURE_USER)
-    .values(user_id=OWNER, **_new_values(TaskCreate.model_fields))
+    .values(user_id=OWNER, **_new_values(CREATED))
     .returning(*RETURNED),
     idempotent=False,
 )
@@ -182,7 +181,7 @@ def _create_idempotently() -> Statement:
         )
         .cte("existing")
     )
-    new = _new_values(TaskCreate.model_fields)
+    new = _new_values(CREATED)
     created = (
         insert(tasks)
         .from_select(
@@ -336,7 +335,7 @@ UPDATE, UPDATE_IF_MATCH = _writes(
     update(tasks)
     .where(*OWNED)
     .values(
-        **_new_values(TaskUpdate.model_fields),
+        **_new_values(REPLACED),
         version=tasks.c.version + 1,
         updated_at=func.now(),
     )

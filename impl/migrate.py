@@ -11,6 +11,8 @@ line, for example against a Neon direct URL before a deploy.
 
 import argparse
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from impl import embedded
 from impl.database import sqlalchemy_url
-from impl.settings import Settings
+from impl.settings import PROJECT_ROOT, Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
 # Taken with pg_advisory_xact_lock so that workers starting together do not
@@ -71,13 +73,35 @@ async def check(engine: AsyncEngine) -> None:
         await connection.run_sync(lambda sync: command.check(alembic_config(sync)))
 
 
-async def revision(engine: AsyncEngine, message: str) -> None:
+async def revision(engine: AsyncEngine, message: str) -> list[Path]:
+    """Autogenerate a revision from impl/tables.py; the files it wrote.
+
+    Autogenerate compares the tables with a database at the latest revision,
+    so the database is brought there first (on a fresh clone, the embedded
+    one). The files are formatted as `make check` wants them.
+    """
+    await upgrade(engine)
     async with engine.connect() as connection:
-        await connection.run_sync(
+        scripts = await connection.run_sync(
             lambda sync: command.revision(
                 alembic_config(sync), message=message, autogenerate=True
             )
         )
+    return [
+        Path(script.path)
+        for script in (scripts if isinstance(scripts, list) else [scripts])
+        if script is not None
+    ]
+
+
+def format_revisions(paths: list[Path]) -> None:
+    """Format what Alembic wrote as `make check` wants it (line length, imports)."""
+    ruff = Path(sys.executable).parent / "ruff"
+    for path in paths:
+        # The project's own ruff, on files Alembic has just written.
+        subprocess.run([ruff, "format", "--quiet", path], check=True)  # noqa: S603
+        subprocess.run([ruff, "check", "--fix", "--quiet", path], check=True)  # noqa: S603
+        print(f"wrote {path.relative_to(PROJECT_ROOT)}: read it before committing")
 
 
 async def main() -> None:
@@ -95,7 +119,7 @@ async def main() -> None:
         elif args.action == "check":
             await check(engine)
         else:
-            await revision(engine, args.message)
+            format_revisions(await revision(engine, args.message))
     finally:
         await engine.dispose()
 

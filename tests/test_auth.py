@@ -5,6 +5,7 @@ Better Auth's (/api/auth/jwks: OKP Ed25519 keys with a kid and no alg), and
 the tokens carry Better Auth's claims.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from impl.auth import build_verifier
+from impl.errors import Unauthorized
 from impl.settings import Settings, SettingsError
 from tests.support import Api, JwksServer, Keys, LiveServer
 
@@ -517,3 +519,87 @@ def test_no_origin_is_allowed_by_default(alice: Api) -> None:
     )
 
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+# The cache of verified tokens
+
+
+def test_a_cached_token_still_expires(issuer: Keys) -> None:
+    verifier = build_verifier(
+        auth_settings(
+            jwks_json=issuer.jwks_json(),
+            jwt_issuer=BETTER_AUTH_URL,
+            jwt_audience=BETTER_AUTH_URL,
+            jwt_leeway_seconds=0,
+        )
+    )
+    token = issuer.token("u1", exp=int(time.time()) + 1)
+
+    async def twice() -> None:
+        assert (await verifier.verify(token))["sub"] == "u1"
+        assert len(verifier.cache) == 1
+        await asyncio.sleep(2.1)
+        with pytest.raises(Unauthorized, match="has expired"):
+            await verifier.verify(token)
+
+    asyncio.run(twice())
+
+
+def test_only_verified_tokens_enter_the_cache(issuer: Keys) -> None:
+    verifier = build_verifier(
+        auth_settings(
+            jwks_json=issuer.jwks_json(),
+            jwt_issuer=BETTER_AUTH_URL,
+            jwt_audience=BETTER_AUTH_URL,
+        )
+    )
+    forged = issuer.token("u1")[:-4] + "AAAA"
+
+    async def attempt() -> None:
+        for _ in range(2):
+            with pytest.raises(Unauthorized):
+                await verifier.verify(forged)
+
+    asyncio.run(attempt())
+    assert len(verifier.cache) == 0
+
+
+def test_the_cache_is_bounded(issuer: Keys) -> None:
+    verifier = build_verifier(
+        auth_settings(
+            jwks_json=issuer.jwks_json(),
+            jwt_issuer=BETTER_AUTH_URL,
+            jwt_audience=BETTER_AUTH_URL,
+        )
+    )
+    verifier.cache.size = 3
+
+    async def many() -> None:
+        for n in range(5):
+            await verifier.verify(issuer.token(f"user-{n}"))
+
+    asyncio.run(many())
+    assert len(verifier.cache) == 3
+
+
+def test_a_cached_token_whose_key_left_the_key_set_is_401(
+    http: httpx.Client, jwks_server: JwksServer, issuer: Keys
+) -> None:
+    retiring = Keys.generate(issuer=BETTER_AUTH_URL, audience=BETTER_AUTH_URL)
+    jwks_server.publish(retiring.jwk())
+    past_cooldown()
+    token = retiring.token("u1")
+    assert http.get(tasks_of("u1"), headers=bearer(token)).status_code == 200
+    assert http.get(tasks_of("u1"), headers=bearer(token)).status_code == 200
+
+    jwks_server.keys.remove(retiring.jwk())
+    successor = Keys.generate(issuer=BETTER_AUTH_URL, audience=BETTER_AUTH_URL)
+    jwks_server.publish(successor.jwk())
+    past_cooldown()
+    # The successor's unknown kid makes the service fetch the new key set.
+    fresh = http.get(tasks_of("u1"), headers=bearer(successor.token("u1")))
+    past_cooldown()
+    retired = http.get(tasks_of("u1"), headers=bearer(token))
+
+    assert fresh.status_code == 200
+    assert_401(retired, "The token's signing key is unknown.")

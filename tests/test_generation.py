@@ -110,7 +110,7 @@ def test_generation_is_deterministic_and_up_to_date(tmp_path: Path) -> None:
     generate_into(second)
 
     names = sorted(p.name for p in first.glob("*.py"))
-    assert names == ["__init__.py", "models.py", "routes.py"]
+    assert names == ["__init__.py", "base.py", "models.py", "routes.py"]
     assert names == sorted(p.name for p in second.glob("*.py"))
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -345,7 +345,8 @@ def free_port() -> int:
 def service_process(
     keys: Keys, data_dir: Path, database_url: str | None
 ) -> Iterator[tuple["subprocess.Popen[bytes]", str]]:
-    """`python -m impl` as `make serve` runs it, ready to answer."""
+    """`python -m impl` as `make serve` runs it, ready to answer; without a
+    database URL, as `make run` runs it (the embedded PostgreSQL)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
@@ -357,7 +358,7 @@ def service_process(
         **({"DATABASE_URL": database_url} if database_url else {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "impl"],
+        [sys.executable, "-m", "impl", *([] if database_url else ["--dev"])],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

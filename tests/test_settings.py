@@ -1,7 +1,11 @@
 """Configuration: every variable documented, any PostgreSQL URL accepted."""
 
+import os
 import re
 import ssl
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -86,3 +90,40 @@ def test_better_auth_url_implies_jwks_issuer_and_audience(
 
     assert settings.jwks_url == "https://app.example.com/api/auth/jwks"
     assert settings.jwt_issuer == settings.jwt_audience == "https://app.example.com"
+
+
+@pytest.mark.parametrize(
+    ("variables", "reason"),
+    [
+        ({"JWKS_JSON": '{"keys": []}'}, "DATABASE_URL is not set"),
+        ({"DATABASE_URL": "postgresql://u@127.0.0.1:1/db"}, "no auth configuration"),
+        ({"DATABASE_URL": "postgresql://u@h/db", "PORT": "x"}, "PORT must be"),
+    ],
+)
+def test_the_production_command_refuses_an_incomplete_configuration_at_once(
+    variables: dict[str, str], reason: str
+) -> None:
+    names = ("DATABASE_URL", "BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE")
+    env = {
+        "PATH": os.environ["PATH"],
+        **dict.fromkeys((*names, "JWKS_JSON", "JWT_SECRET", "PORT"), ""),
+        **variables,
+    }
+    started = time.monotonic()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "impl", "--workers", "2"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert time.monotonic() - started < 10
+    assert result.stderr.startswith("refusing to start: "), result.stderr
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

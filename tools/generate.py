@@ -25,18 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 OUTPUT = ROOT / "generated"
 TEMPLATES = ROOT / "tools" / "templates"
-HEADER = (
-    "# DO NOT EDIT: generated from openapi.yaml by `make generate`.\n"
-    "# Change the contract (or tools/templates/) and run `make generate` again.\n"
-    f"# openapi.yaml sha256: {hashlib.sha256(SPEC.read_bytes()).hexdigest()}"
-)
 
 
-def write_models(target: Path) -> None:
+def header(spec: Path) -> str:
+    return (
+        "# DO NOT EDIT: generated from openapi.yaml by `make generate`.\n"
+        "# Change the contract (or tools/templates/) and run `make generate` again.\n"
+        f"# openapi.yaml sha256: {hashlib.sha256(spec.read_bytes()).hexdigest()}"
+    )
+
+
+def write_models(spec: Path, target: Path) -> None:
     generate(
-        SPEC,
+        spec,
         input_file_type=InputFileType.OpenAPI,
-        input_filename=SPEC.name,
+        input_filename=spec.name,
         output=target,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
@@ -53,17 +56,23 @@ def write_models(target: Path) -> None:
         # Upper-case members: `title` would shadow str.title on a StrEnum.
         capitalise_enum_members=True,
         disable_timestamp=True,
-        custom_file_header=HEADER,
+        custom_file_header=header(spec),
+        # Every model shares the rules of generated/base.py (no NUL in text).
+        base_class=".base.ContractModel",
+        # Enum defaults as members, constrained items as plain annotated
+        # types (list[str] with constraints), not RootModel wrappers.
+        set_default_enum_member=True,
+        use_type_alias=True,
         formatters=[Formatter.BLACK, Formatter.ISORT],
         settings_path=ROOT,
     )
 
 
-def write_routes(target_dir: Path) -> None:
+def write_routes(spec: Path, target_dir: Path) -> None:
     scratch = target_dir / "_fastapi_codegen"
     generate_code(
-        input_name=SPEC.name,
-        input_text=SPEC.read_text(encoding="utf-8"),
+        input_name=spec.name,
+        input_text=spec.read_text(encoding="utf-8"),
         encoding="utf-8",
         output_dir=scratch,
         template_dir=TEMPLATES / "routes",
@@ -75,18 +84,24 @@ def write_routes(target_dir: Path) -> None:
     for template in sorted((TEMPLATES / "routes").glob("*.jinja2")):
         name = template.with_suffix(".py").name
         body = (scratch / name).read_text(encoding="utf-8")
-        (target_dir / name).write_text(f"{HEADER}\n{body}", encoding="utf-8")
+        (target_dir / name).write_text(f"{header(spec)}\n{body}", encoding="utf-8")
     shutil.rmtree(scratch)
 
 
-def generate_into(target_dir: Path) -> None:
+def write_base(spec: Path, target_dir: Path) -> None:
+    body = (TEMPLATES / "models" / "base.py").read_text(encoding="utf-8")
+    (target_dir / "base.py").write_text(f"{header(spec)}\n{body}", encoding="utf-8")
+
+
+def generate_into(target_dir: Path, spec: Path = SPEC) -> None:
     # fastapi-code-generator reads black's settings from the working directory.
     os.chdir(ROOT)
     # It also relies on datamodel-code-generator's implicit black and isort,
     # which now warns on every run; the formatters are pinned in pyproject.toml.
     warnings.filterwarnings("ignore", category=FutureWarning)
-    write_models(target_dir / "models.py")
-    write_routes(target_dir)
+    write_base(spec, target_dir)
+    write_models(spec, target_dir / "models.py")
+    write_routes(spec, target_dir)
 
 
 def stale_files(fresh: Path) -> list[str]:
