@@ -144,6 +144,7 @@ def test_schemathesis_finds_no_failure_in_any_phase(
     report = PROJECT_ROOT / "build" / "schemathesis-summary.txt"
     report.parent.mkdir(exist_ok=True)
     report.write_text(summary)
+    (report.parent / "schemathesis-output.txt").write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert f"✅ {phase}" in summary, summary
