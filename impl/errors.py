@@ -182,6 +182,7 @@ def database_error_status(exc: BaseException) -> int:
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     status = database_error_status(exc)
     if status == 422:
+        logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
         return problem_response(422, "The database rejected a value of the request.")
     if status == 503:
         state = sqlstate(exc)

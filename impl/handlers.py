@@ -27,11 +27,11 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    column,
     delete,
     exists,
     func,
     insert,
-    literal_column,
     null,
     select,
     text,
@@ -206,17 +206,17 @@ def _create_idempotently() -> Statement:
         .cte("recorded")
     )
     stored = (
-        func.jsonb_populate_record(literal_column("NULL::tasks"), existing.c.response)
-        # A record of the table's type: its columns, in the table's order.
-        .table_valued(*(column.name for column in tasks.c))
-        .render_derived()
+        func.jsonb_to_record(existing.c.response)
+        # The stored row's fields, by name, typed as the columns are.
+        .table_valued(*(column(c.name, c.type) for c in RETURNED))
+        .render_derived(with_types=True)
         .alias("stored")
     )
     return compile_statement(
         union_all(
             select(*created.c, cast(null(), LargeBinary).label("request_hash")),
             select(
-                *(stored.c[column.name] for column in RETURNED),
+                *(stored.c[c.name] for c in RETURNED),
                 existing.c.request_hash,
             ).select_from(existing.join(stored, true())),
         ).add_cte(ENSURE_USER, recorded),

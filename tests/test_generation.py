@@ -5,6 +5,7 @@ contract stops the app when it is built, naming the operation; mypy reports
 the same through the generated Handlers protocol.
 """
 
+import copy
 import inspect
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import yaml
 
 from generated.routes import OPERATIONS, HandlerBindingError, build_routes
 from impl import handlers
@@ -87,15 +89,17 @@ def test_mypy_reports_a_drifted_handler(tmp_path: Path) -> None:
     )
 
 
-def generate_into(target: Path) -> None:
+def generate_into(target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml") -> None:
     target.mkdir()
     subprocess.run(
         [
             sys.executable,
             "-c",
             "import sys, pathlib, generate\n"
-            "generate.generate_into(pathlib.Path(sys.argv[1]))",
+            "target, spec = map(pathlib.Path, sys.argv[1:])\n"
+            "generate.generate_into(target, spec)",
             str(target),
+            str(spec),
         ],
         cwd=PROJECT_ROOT / "tools",
         check=True,
@@ -117,3 +121,161 @@ def test_generation_is_deterministic_and_up_to_date(tmp_path: Path) -> None:
         committed = PROJECT_ROOT / "generated" / name
         assert committed.read_bytes() == (first / name).read_bytes(), name
         assert committed.read_text().startswith("# DO NOT EDIT")
+
+
+# What teams write: contract variants, applied to a scratch copy of the
+# contract, must generate code that passes mypy strict and ruff.
+
+Spec = dict[str, Any]
+
+
+def new_fields(spec: Spec) -> None:
+    """An enum with a default, nullable values, arrays of constrained
+    strings, nested objects, integer and number ranges, date and date-time,
+    uuid, email and uri formats: on both request schemas and on Task."""
+    schemas = spec["components"]["schemas"]
+    schemas["Priority"] = {"type": "string", "enum": ["low", "normal", "high"]}
+    fields: Spec = {
+        "priority": {"$ref": "#/components/schemas/Priority", "default": "normal"},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 32},
+            "maxItems": 20,
+            "default": [],
+        },
+        "due_on": {"type": ["string", "null"], "format": "date", "default": None},
+        "remind_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "default": None,
+        },
+        "estimate": {"type": "integer", "minimum": 0, "maximum": 600, "default": 0},
+        "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "link": {"type": ["string", "null"], "format": "uri", "default": None},
+        "contact": {"type": ["string", "null"], "format": "email", "default": None},
+        "parent_id": {"type": ["string", "null"], "format": "uuid", "default": None},
+        "place": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "required": ["lat", "lon"],
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+            "default": None,
+        },
+    }
+    for name in ("TaskCreate", "TaskUpdate"):
+        schemas[name]["properties"].update(fields)
+    schemas["Task"]["properties"].update(
+        {
+            name: {k: v for k, v in field.items() if k != "default"}
+            for name, field in fields.items()
+        }
+    )
+    schemas["Task"]["required"] += list(fields)
+
+
+def new_parameters_and_operation(spec: Spec) -> None:
+    """A new optional query parameter, a new request header, and a new
+    operation: PATCH for partial updates."""
+    tasks = spec["paths"]["/api/{user_id}/tasks"]
+    tasks["get"]["parameters"] += [
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+        {
+            "name": "due_before",
+            "in": "query",
+            "schema": {"type": "string", "format": "date"},
+        },
+    ]
+    tasks["post"]["parameters"].append(
+        {
+            "name": "X-Client-Version",
+            "in": "header",
+            "schema": {"type": "string", "maxLength": 32},
+        }
+    )
+    schemas = spec["components"]["schemas"]
+    schemas["TaskPatch"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "title": {"$ref": "#/components/schemas/Title"},
+            "description": {"$ref": "#/components/schemas/Description"},
+            "completed": {"type": "boolean"},
+        },
+    }
+    task = spec["paths"]["/api/{user_id}/tasks/{task_id}"]
+    task["patch"] = {
+        "operationId": "patchTask",
+        "summary": "Change some of a task's fields",
+        "tags": ["tasks"],
+        "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/TaskPatch"}
+                }
+            },
+        },
+        "responses": task["put"]["responses"],
+    }
+
+
+VARIANTS = {
+    "new fields": new_fields,
+    "new parameters and a PATCH": new_parameters_and_operation,
+}
+
+
+def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> None:
+    contract = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
+    roots = []
+    for n, vary in enumerate(VARIANTS.values()):
+        root = tmp_path / f"variant{n}"
+        root.mkdir()
+        spec = copy.deepcopy(contract)
+        vary(spec)
+        (root / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+        generate_into(root / "generated", root / "openapi.yaml")
+        roots.append(root)
+
+    models = (roots[0] / "generated" / "models.py").read_text()
+    assert "RootModel" not in models  # constrained items stay plain strings
+    assert "priority: Priority = Priority.NORMAL" in models
+    routes = (roots[1] / "generated" / "routes.py").read_text()
+    assert "async def patch_task(" in routes
+    assert "due_before: date | None" in routes
+    for root in roots:
+        (root / "mypy.ini").write_text(
+            "[mypy]\nstrict = True\nplugins = pydantic.mypy\n"
+        )
+        typed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--config-file",
+                "mypy.ini",
+                "-p",
+                "generated",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert typed.returncode == 0, (root.name, typed.stdout)
+        linted = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ruff"), "check", "--no-cache",
+                "--config", str(PROJECT_ROOT / "pyproject.toml"), "generated",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        assert linted.returncode == 0, (root.name, linted.stdout)

@@ -14,7 +14,12 @@ from typing import Any
 from fastapi_code_generator.parser import OpenAPIParser
 
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
-FORMAT_TYPES = {"uuid": "UUID"}
+FORMAT_TYPES = {"uuid": "UUID", "date": "date", "date-time": "datetime"}
+TYPE_IMPORTS = {
+    "UUID": "from uuid import UUID",
+    "date": "from datetime import date",
+    "datetime": "from datetime import datetime",
+}
 CONSTRAINTS = {
     "pattern": "pattern",
     "minLength": "min_length",
@@ -131,10 +136,16 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             p["type"]
             for d in details.values()
             for p in d["parameters"]
-            if p["type"][0].isupper() and p["type"] != "UUID"
+            if p["type"][0].isupper() and p["type"] not in TYPE_IMPORTS
         }
     )
-    return {"details": details, "models": models}
+    used = {
+        p["type"].removesuffix(" | None")
+        for d in details.values()
+        for p in d["parameters"]
+    }
+    imports = sorted(TYPE_IMPORTS[name] for name in used & TYPE_IMPORTS.keys())
+    return {"details": details, "models": models, "type_imports": imports}
 
 
 visit = get_operation_details

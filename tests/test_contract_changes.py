@@ -1,0 +1,157 @@
+"""A change to openapi.yaml that would break clients fails `make check`.
+
+`make breaking` (part of `make check`) compares openapi.yaml with the last
+released contract, released/openapi.yaml, with Optic. Each case below edits
+a scratch copy of the contract as a team might, and runs the same command.
+"""
+
+import copy
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from impl.settings import PROJECT_ROOT
+
+OPTIC = PROJECT_ROOT / "tools" / "contract-diff" / "node_modules" / ".bin" / "optic"
+RELEASED = PROJECT_ROOT / "released" / "openapi.yaml"
+Spec = dict[str, Any]
+TASKS = "/api/{user_id}/tasks"
+TASK = "/api/{user_id}/tasks/{task_id}"
+
+
+def schemas(spec: Spec) -> Spec:
+    schema_map: Spec = spec["components"]["schemas"]
+    return schema_map
+
+
+def remove_response_field(spec: Spec) -> None:
+    schemas(spec)["Task"]["properties"].pop("description")
+    schemas(spec)["Task"]["required"].remove("description")
+
+
+def require_request_field(spec: Spec) -> None:
+    schemas(spec)["TaskCreate"]["required"].append("completed")
+
+
+def narrow_type(spec: Spec) -> None:
+    schemas(spec)["TaskCreate"]["properties"]["completed"] = {"type": "string"}
+
+
+def remove_enum_value(spec: Spec) -> None:
+    schemas(spec)["TaskSort"]["enum"].remove("-title")
+
+
+def remove_operation(spec: Spec) -> None:
+    del spec["paths"][TASK]["delete"]
+
+
+def remove_parameter(spec: Spec) -> None:
+    spec["paths"][TASKS]["get"]["parameters"].pop()
+
+
+def require_parameter(spec: Spec) -> None:
+    spec["paths"][TASKS]["post"]["parameters"] = [
+        {"name": "Idempotency-Key", "in": "header", "required": True,
+         "schema": {"type": "string"}},
+    ]  # fmt: skip
+
+
+def remove_response_status(spec: Spec) -> None:
+    del spec["paths"][TASK]["get"]["responses"]["200"]
+
+
+BREAKING: dict[str, Any] = {
+    "a removed response field": (remove_response_field, "remove response property"),
+    "a request field made required": (require_request_field, "required"),
+    "a narrowed type": (narrow_type, "type"),
+    "a removed enum value": (remove_enum_value, "remove enum option"),
+    "a removed operation": (remove_operation, "remove"),
+    "a removed parameter": pytest.param(
+        remove_parameter,
+        "remove",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="Optic 1.0.9's breaking-change rules let an optional query"
+            " parameter go (the request still succeeds); a rule of our own is"
+            " left for later, see the note on the issue",
+        ),
+    ),
+    "a parameter made required": (require_parameter, "required"),
+    "a removed response status": (remove_response_status, "remove"),
+}
+
+
+def add_response_field(spec: Spec) -> None:
+    schemas(spec)["Task"]["properties"]["note"] = {"type": ["string", "null"]}
+
+
+def add_optional_parameter(spec: Spec) -> None:
+    spec["paths"][TASKS]["get"]["parameters"].append(
+        {"name": "q", "in": "query", "schema": {"type": "string"}}
+    )
+
+
+def diff(tmp_path: Path, edit: Callable[[Spec], None], *, major: bool = False) -> str:
+    if not OPTIC.exists():
+        pytest.fail("Optic is not installed: run `make test`, which installs it")
+    spec = copy.deepcopy(yaml.safe_load(RELEASED.read_text()))
+    edit(spec)
+    if major:
+        spec["info"]["version"] = "2.0.0"
+    changed = tmp_path / "openapi.yaml"
+    changed.write_text(yaml.safe_dump(spec, sort_keys=False))
+    result = subprocess.run(
+        [str(OPTIC), "diff", str(RELEASED), str(changed), "--check"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        },
+        timeout=120,
+        check=False,
+    )
+    return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize(("edit", "named"), BREAKING.values(), ids=BREAKING.keys())
+def test_a_breaking_change_fails_and_is_named(
+    tmp_path: Path, edit: Callable[[Spec], None], named: str
+) -> None:
+    output = diff(tmp_path, edit)
+
+    assert not output.startswith("exit 0"), output
+    assert "This is a breaking change" in output or "x [" in output, output
+    assert named in output, output
+
+
+@pytest.mark.parametrize("edit", [add_response_field, add_optional_parameter])
+def test_an_additive_change_passes(
+    tmp_path: Path, edit: Callable[[Spec], None]
+) -> None:
+    output = diff(tmp_path, edit)
+
+    assert output.startswith("exit 0"), output
+
+
+def test_a_breaking_change_passes_with_a_new_major_version(tmp_path: Path) -> None:
+    output = diff(tmp_path, remove_response_field, major=True)
+
+    assert output.startswith("exit 0"), output
+
+
+def test_the_contract_is_compatible_with_the_released_one(tmp_path: Path) -> None:
+    output = diff(
+        tmp_path,
+        lambda spec: spec.update(
+            yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
+        ),
+    )
+
+    assert output.startswith("exit 0"), output
