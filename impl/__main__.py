@@ -11,6 +11,7 @@ import logging.config
 import os
 import signal
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
@@ -19,6 +20,7 @@ from impl.auth import build_verifier
 from impl.logs import log_config
 from impl.settings import Settings, SettingsError
 
+logger = logging.getLogger("impl")
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
 
 
@@ -45,6 +47,7 @@ def main() -> None:
         # Started here, once, so that every worker joins the same server.
         os.environ["DATABASE_URL"] = embedded.start(settings.data_dir)
     settings = Settings.from_env()
+    logger.info("database: %s", describe_database(settings.database_url))
     if settings.auth_dev_mode:
         print_banner(settings)
     # uvicorn shuts down gracefully on SIGTERM, then raises it again; exiting
@@ -74,6 +77,15 @@ def check_production(settings: Settings) -> None:
             "(`make run` starts an embedded one for development)"
         )
     build_verifier(settings)
+
+
+def describe_database(url: str) -> str:
+    """Where the database is, never its password."""
+    parts = urlsplit(url)
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
+    where = parts.hostname or socket_dir or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.path.lstrip('/') or 'postgres'} on {where}{port}"
 
 
 def print_banner(settings: Settings) -> None:

@@ -279,3 +279,24 @@ def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> Non
             check=False,
         )  # fmt: skip
         assert linted.returncode == 0, (root.name, linted.stdout)
+
+
+def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
+    from pydantic import BaseModel
+
+    from impl.columns import ColumnBindingError, check_columns
+    from impl.tables import tasks
+
+    class TaskCreate(BaseModel):
+        title: str
+        tags: list[str]
+
+    with pytest.raises(ColumnBindingError) as stopped:
+        check_columns(tasks, TaskCreate)
+
+    assert str(stopped.value) == (
+        "openapi.yaml has fields the database cannot store:\n"
+        "  TaskCreate.tags: add a `tags` column to the table `tasks`"
+        ' (impl/tables.py), then write its migration with `make revision MESSAGE="add'
+        ' tags"`'
+    )
