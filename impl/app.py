@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_routes
-from impl import contract, embedded, errors, handlers, housekeeping, migrate
+from impl import contract, docs, embedded, errors, handlers, housekeeping, migrate
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
 from impl.database import open_database
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # are (include_router would rebuild them and add HEAD to every GET).
     app.router.routes.extend(build_routes(HANDLERS, request_context, public_context))
     app.include_router(contract.router)
+    app.include_router(docs.router)
+    app.router.routes.append(docs.assets)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)

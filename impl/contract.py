@@ -10,8 +10,6 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 
 from impl.settings import PROJECT_ROOT
 
@@ -45,8 +43,3 @@ async def openapi_json() -> Response:
 @router.get("/openapi.yaml")
 async def openapi_yaml() -> Response:
     return Response(contract_text(), media_type="application/yaml")
-
-
-@router.get("/docs")
-async def swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Todo API")

@@ -5,7 +5,10 @@
 - A token with an unknown `kid` triggers a refetch, at most once per
   `cooldown`: a flood of random kids costs one fetch per window, not one per
   request.
-- When a fetch fails the last good keys stay in use.
+- A fetched key set replaces the old one, even when it is empty (Better Auth
+  serves none once every key has outlived its grace period): a retired key
+  is trusted no longer. Only when the fetch itself fails (a network error, a
+  5xx, JSON that is not a JWKS) do the last good keys stay in use.
 """
 
 import asyncio
@@ -60,7 +63,12 @@ class RemoteJwks:
                 async with httpx.AsyncClient(timeout=self.timeout) as client:
                     response = await client.get(self.url)
                     response.raise_for_status()
-                    keys = parse_jwks(response.json())
+                    document = response.json()
+                if not isinstance(document, dict) or not isinstance(
+                    document.get("keys"), list
+                ):
+                    raise ValueError("the answer is not a JWKS")
+                keys = parse_jwks(document)
             except (httpx.HTTPError, ValueError) as error:
                 logger.warning(
                     "JWKS fetch from %s failed (%s); keeping %d known keys",
@@ -71,8 +79,7 @@ class RemoteJwks:
                 return
             if not keys:
                 logger.warning(
-                    "JWKS at %s has no usable keys; keeping the old", self.url
+                    "JWKS at %s has no usable keys: no token is trusted now", self.url
                 )
-                return
             self._keys = keys
             self._fetched_at = started

@@ -75,7 +75,7 @@ class Settings:
     jwks_json: str = ""
     jwt_issuer: str = ""
     jwt_audience: str = ""
-    jwt_algorithms: tuple[str, ...] = ("EdDSA", "ES256", "RS256")
+    jwt_algorithms: tuple[str, ...] = ("EdDSA", "ES256", "ES512", "RS256", "PS256")
     jwt_secret: str = ""
     jwt_leeway_seconds: int = 30
     jwks_max_age_seconds: float = 300.0
@@ -112,7 +112,7 @@ class Settings:
             jwks_json=_text("JWKS_JSON"),
             jwt_issuer=_text("JWT_ISSUER", better_auth_url),
             jwt_audience=_text("JWT_AUDIENCE", better_auth_url),
-            jwt_algorithms=_list("JWT_ALGORITHMS", "EdDSA,ES256,RS256"),
+            jwt_algorithms=_list("JWT_ALGORITHMS", "EdDSA,ES256,ES512,RS256,PS256"),
             jwt_secret=_text("JWT_SECRET"),
             jwt_leeway_seconds=_int("JWT_LEEWAY_SECONDS", 30),
             jwks_max_age_seconds=_float("JWKS_MAX_AGE_SECONDS", 300.0),

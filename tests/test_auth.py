@@ -130,13 +130,16 @@ def test_better_auth_tokens_drive_all_five_operations(
     assert listed.json()["items"][0]["title"] == "From Next.js"
 
 
-@pytest.mark.parametrize("algorithm", ["ES256", "RS256"])
-def test_es256_and_rs256_keys_work_too(
+CURVES = {"ES256": ec.SECP256R1(), "ES512": ec.SECP521R1()}
+
+
+@pytest.mark.parametrize("algorithm", ["ES256", "ES512", "RS256", "PS256"])
+def test_every_algorithm_better_auth_signs_with_is_accepted_by_default(
     http: httpx.Client, jwks_server: JwksServer, issuer: Keys, algorithm: str
 ) -> None:
     kid = f"{algorithm}-key"
-    if algorithm == "ES256":
-        private: Any = ec.generate_private_key(ec.SECP256R1())
+    if algorithm in CURVES:
+        private: Any = ec.generate_private_key(CURVES[algorithm])
         public = json.loads(ECAlgorithm.to_jwk(private.public_key()))
     else:
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -602,4 +605,33 @@ def test_a_cached_token_whose_key_left_the_key_set_is_401(
     retired = http.get(tasks_of("u1"), headers=bearer(token))
 
     assert fresh.status_code == 200
+    assert_401(retired, "The token's signing key is unknown.")
+
+
+def test_an_empty_key_set_stops_trust_in_retired_keys(
+    http: httpx.Client, jwks_server: JwksServer, issuer: Keys
+) -> None:
+    token = issuer.token("u1")
+    assert http.get(tasks_of("u1"), headers=bearer(token)).status_code == 200
+    published = list(jwks_server.keys)
+    jwks_server.keys.clear()
+    try:
+        past_cooldown()
+        stranger = Keys.generate(issuer=BETTER_AUTH_URL, audience=BETTER_AUTH_URL)
+        # An unknown kid makes the service fetch the (now empty) key set.
+        http.get(tasks_of("u1"), headers=bearer(stranger.token("u1")))
+        past_cooldown()
+        retired = http.get(tasks_of("u1"), headers=bearer(token))
+    finally:
+        jwks_server.keys[:] = published
+        past_cooldown()
+        http.get(
+            tasks_of("u1"),
+            headers=bearer(
+                Keys.generate(issuer=BETTER_AUTH_URL, audience=BETTER_AUTH_URL).token(
+                    "u1"
+                )
+            ),
+        )
+
     assert_401(retired, "The token's signing key is unknown.")

@@ -99,12 +99,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def scratch(tmp_path: Path, database_url: str) -> Iterator[tuple[Path, str]]:
-    """A copy of the repository (what git tracks, and this .venv), and an
+    """A copy of the repository (what git tracks or would, and this .venv), and an
     empty database of its own."""
     root = tmp_path / "repo"
     tracked = (
         subprocess.run(
-            ["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
         )
         .stdout.decode()
         .split("\0")
