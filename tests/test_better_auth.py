@@ -134,7 +134,8 @@ def service_for(
         jwks_url=f"{auth.url}/api/auth/jwks",
         jwt_issuer=auth.url,
         jwt_audience=auth.url,
-        **changes,
+        jwks_max_age_seconds=jwks_max_age_seconds,
+        jwks_cooldown_seconds=jwks_cooldown_seconds,
     )
     with LiveServer.serve(configured) as live:
         yield live.base_url
