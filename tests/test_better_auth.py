@@ -124,7 +124,10 @@ def better_auth(database_url: str, **config: str) -> Iterator[BetterAuth]:
 
 @contextmanager
 def service_for(
-    settings: Settings, auth: BetterAuth, **changes: float
+    settings: Settings,
+    auth: BetterAuth,
+    jwks_max_age_seconds: float = 300.0,
+    jwks_cooldown_seconds: float = 10.0,
 ) -> Iterator[str]:
     """The service configured by BETTER_AUTH_URL alone."""
     configured = replace(
