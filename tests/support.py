@@ -3,6 +3,9 @@
 import asyncio
 import json
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -10,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 
 import asyncpg
@@ -23,6 +27,55 @@ from sqlalchemy.engine import make_url
 
 from impl.app import create_app
 from impl.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def service_process(
+    root: Path, env: dict[str, str], *args: str
+) -> Iterator[tuple["subprocess.Popen[bytes]", str, Path]]:
+    """`python -m impl` run from `root` on a free port, once it answers /ready:
+    the process, its base URL, and the file its output goes to (shown when
+    it fails to start or a check in the block fails)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "service.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "impl", *args],
+                cwd=root,
+                env={**env, "PORT": str(port)},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"the service did not start:\n{log.read_text()}"
+                    )
+                time.sleep(0.1)
+            yield process, base, log
+        except AssertionError as failure:
+            raise AssertionError(
+                f"{failure}\nservice log:\n{log.read_text()}"
+            ) from None
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
 
 
 @dataclass

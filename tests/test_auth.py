@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from impl.auth import build_verifier
+from impl.auth import Verifier, build_verifier
 from impl.errors import Unauthorized
 from impl.settings import Settings, SettingsError
 from tests.support import Api, JwksServer, Keys, LiveServer
@@ -527,15 +527,19 @@ def test_no_origin_is_allowed_by_default(alice: Api) -> None:
 # The cache of verified tokens
 
 
-def test_a_cached_token_still_expires(issuer: Keys) -> None:
-    verifier = build_verifier(
+def static_verifier(issuer: Keys, **overrides: Any) -> Verifier:
+    return build_verifier(
         auth_settings(
             jwks_json=issuer.jwks_json(),
             jwt_issuer=BETTER_AUTH_URL,
             jwt_audience=BETTER_AUTH_URL,
-            jwt_leeway_seconds=0,
+            **overrides,
         )
     )
+
+
+def test_a_cached_token_still_expires(issuer: Keys) -> None:
+    verifier = static_verifier(issuer, jwt_leeway_seconds=0)
     token = issuer.token("u1", exp=int(time.time()) + 1)
 
     async def twice() -> None:
@@ -549,13 +553,7 @@ def test_a_cached_token_still_expires(issuer: Keys) -> None:
 
 
 def test_only_verified_tokens_enter_the_cache(issuer: Keys) -> None:
-    verifier = build_verifier(
-        auth_settings(
-            jwks_json=issuer.jwks_json(),
-            jwt_issuer=BETTER_AUTH_URL,
-            jwt_audience=BETTER_AUTH_URL,
-        )
-    )
+    verifier = static_verifier(issuer)
     forged = issuer.token("u1")[:-4] + "AAAA"
 
     async def attempt() -> None:
@@ -568,13 +566,7 @@ def test_only_verified_tokens_enter_the_cache(issuer: Keys) -> None:
 
 
 def test_the_cache_is_bounded(issuer: Keys) -> None:
-    verifier = build_verifier(
-        auth_settings(
-            jwks_json=issuer.jwks_json(),
-            jwt_issuer=BETTER_AUTH_URL,
-            jwt_audience=BETTER_AUTH_URL,
-        )
-    )
+    verifier = static_verifier(issuer)
     verifier.cache.size = 3
 
     async def many() -> None:

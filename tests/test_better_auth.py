@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,17 +26,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Database, LiveServer
+from tests.support import Database, LiveServer, free_port
 
 FRONTEND = PROJECT_ROOT / "tests" / "frontend"
 NODE = Path(sys.executable).parent / "node"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

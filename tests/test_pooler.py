@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
-from tests.support import Keys, LiveServer
+from tests.support import Keys, LiveServer, free_port
 
 INSTALL_HINT = (
     "PgBouncer is not installed: `sudo apt-get install pgbouncer` (Debian, "
@@ -38,12 +38,6 @@ def pgbouncer_binary() -> str | None:
     return shutil.which("pgbouncer") or next(
         (path for path in ("/usr/sbin/pgbouncer",) if os.path.exists(path)), None
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

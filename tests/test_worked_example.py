@@ -11,12 +11,9 @@ here, verbatim.
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,7 +22,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from impl.settings import PROJECT_ROOT
-from tests.support import Database, Keys
+from tests.support import Database, Keys, service_process
 
 PRIORITY_SCHEMA = """\
     Priority:
@@ -91,12 +88,6 @@ def run(root: Path, command: str, env: dict[str, str]) -> None:
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def scratch(tmp_path: Path, database_url: str) -> Iterator[tuple[Path, str]]:
     """A copy of the repository (what git tracks or would, and this .venv), and an
@@ -151,41 +142,8 @@ def test_adding_an_enum_field_with_a_default_takes_the_readmes_steps(
     )
     run(root, f"{BIN}/python tools/generate.py --check", env)
 
-    with serve(root, env) as base:
+    with service_process(root, env) as (_, base, _):
         assert_priority_round_trips(base, keys)
-
-
-@contextmanager
-def serve(root: Path, env: dict[str, str]) -> Iterator[str]:
-    """The scratch copy's service, as `make serve` starts it."""
-    port = free_port()
-    log = root / "service.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "impl"],
-            cwd=root,
-            env={**env, "PORT": str(port)},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the service did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
-    except AssertionError as failure:
-        raise AssertionError(f"{failure}\nservice log:\n{log.read_text()}") from None
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def assert_priority_round_trips(base: str, keys: Keys) -> None:
