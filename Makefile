@@ -63,7 +63,8 @@ check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness
 
 breaking: $(CONTRACT_DIFF_READY) ## Fail on a change to openapi.yaml that breaks clients of released/
 	@mkdir -p build && $(NODE_PATH_ENV) $(CONTRACT_DIFF)/node_modules/.bin/optic diff \
-		released/openapi.yaml openapi.yaml --check >build/contract-diff.txt 2>&1 \
+		released/openapi.yaml openapi.yaml --check --standard $(CONTRACT_DIFF)/optic.yml \
+		>build/contract-diff.txt 2>&1 \
 	|| { cat build/contract-diff.txt; echo; echo "openapi.yaml breaks clients of \
 	released/openapi.yaml (x lines above). Keep it compatible, or raise \
 	info.version's major number and run make release."; exit 1; }
