@@ -21,7 +21,7 @@ from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
 
 # mypy checks here that impl.handlers implements every operation of the
-# contract with the right signature; build_router checks the same at startup.
+# contract with the right signature; build_routes checks the same at startup.
 HANDLERS: Handlers[RequestContext, PublicContext] = handlers
 
 

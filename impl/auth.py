@@ -1,7 +1,7 @@
 """Bearer JWT authentication, secure by default.
 
 Two strictly separate modes, chosen at startup:
-- asymmetric: EdDSA, ES256, RS256 (and friends) verified against a JWKS, the
+- asymmetric: EdDSA, ES256, ES512, RS256, PS256 (and friends) against a JWKS, the
   keys Better Auth publishes at /api/auth/jwks (remote, a static file or
   inline JSON, or the development key pair of `make run`);
 - shared secret: HS256 with JWT_SECRET, for frontends that sign their own.
