@@ -1,38 +1,124 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 2aa68feb71bfba5e3423d25414d3b1dedf8468b491d9777bc51f5b7ac912a8d7
-"""The base of every generated model: the rules the contract states once.
+# openapi.yaml sha256: 673339d43da202263288b212391279a38160320a36d738d8e2e9ecee975f44a1
+"""The base of every generated model: formats as exact as the contract's.
 
-No text anywhere in a request may hold NUL (U+0000), which PostgreSQL text
-cannot store: every string of every model, nested in lists and objects
-included, is checked here, so no schema needs a pattern for it.
+pydantic reads more than a format allows: a date-time from a count of
+seconds ("1796150000"), without seconds ("2026-12-24T18:00Z") or from a
+bare date; a uuid without hyphens or in braces; an email with a display
+name. Every field typed by a format is held here to the format's grammar
+first (RFC 3339 `date-time` with an offset and `full-date`, RFC 4122's
+hyphenated uuid, an addr-spec email, an RFC 3986 URI), then pydantic reads
+it. A date-time that exists in its own offset but not in UTC (year 1 at
++01:00) is refused at its field too, before it can reach the database.
 """
 
-from typing import Any
+import re
+import types
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, Union, get_args, get_origin
+from uuid import UUID
 
-from pydantic import BaseModel, field_validator
+from pydantic import (
+    AnyUrl,
+    AwareDatetime,
+    BaseModel,
+    EmailStr,
+    ValidationInfo,
+    field_validator,
+)
 
-NUL = "\x00"
+DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+OFFSET = r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
 
 
-def holds_nul(value: Any) -> bool:
-    """Whether a string in `value` (a list, a dict, a str) holds NUL.
+class Format(NamedTuple):
+    grammar: re.Pattern[str]
+    expected: str
 
-    Nested models are checked by their own validator.
-    """
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(holds_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
-    return False
+
+DATE_TIME = Format(
+    re.compile(rf"{DATE}[Tt]{TIME}{OFFSET}"),
+    "an RFC 3339 date-time with an offset, such as 2026-12-24T18:00:00Z",
+)
+FORMATS: dict[object, Format] = {
+    AwareDatetime: DATE_TIME,
+    datetime: DATE_TIME,
+    date: Format(re.compile(DATE), "an RFC 3339 full-date, such as 2026-12-24"),
+    UUID: Format(
+        re.compile("-".join(f"[0-9a-fA-F]{{{n}}}" for n in (8, 4, 4, 4, 12))),
+        "a UUID in its hyphenated form",
+    ),
+    EmailStr: Format(re.compile(r"[^\s<>@\x00]+@[^\s<>@\x00]+"), "an email address"),
+    AnyUrl: Format(
+        re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*"),
+        "an absolute URI",
+    ),
+}
+"""The Python types the generators give each format, and the format's grammar."""
+
+
+def _format_of(annotation: Any) -> Format | None:
+    """The format of a field's type, looking through `| None` and lists."""
+    if annotation in FORMATS:
+        return FORMATS[annotation]
+    if get_origin(annotation) in (Union, types.UnionType, list):
+        found = [f for f in map(_format_of, get_args(annotation)) if f is not None]
+        return found[0] if found else None
+    return None
+
+
+_formats_by_model: dict[type[BaseModel], dict[str, Format]] = {}
+
+
+def _formats(model: type[BaseModel]) -> dict[str, Format]:
+    if model not in _formats_by_model:
+        _formats_by_model[model] = {
+            name: found
+            for name, field in model.model_fields.items()
+            if (found := _format_of(field.annotation)) is not None
+        }
+    return _formats_by_model[model]
+
+
+def _check(expected: Format, value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _check(expected, item)
+    elif isinstance(value, str):
+        if not expected.grammar.fullmatch(value):
+            raise ValueError(f"should be {expected.expected}")
+    elif isinstance(value, int | float):
+        # A JSON number, or a bool, never passes for a formatted string.
+        raise ValueError(f"should be {expected.expected}, as a string")
+
+
+def _in_utc_range(value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _in_utc_range(item)
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                "should be a date-time between the years 1 and 9999 in UTC"
+            ) from None
 
 
 class ContractModel(BaseModel):
+    @field_validator("*", mode="before")
+    @classmethod
+    def _exact_format(cls, value: Any, info: ValidationInfo) -> Any:
+        expected = _formats(cls).get(info.field_name or "")
+        if expected is not None:
+            _check(expected, value)
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
-    def _storable_text(cls, value: Any) -> Any:
-        if holds_nul(value):
-            raise ValueError("text cannot hold NUL (U+0000)")
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        if _formats(cls).get(info.field_name or "") is DATE_TIME:
+            _in_utc_range(value)
         return value

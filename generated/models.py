@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 2aa68feb71bfba5e3423d25414d3b1dedf8468b491d9777bc51f5b7ac912a8d7
+# openapi.yaml sha256: 673339d43da202263288b212391279a38160320a36d738d8e2e9ecee975f44a1
 
 from __future__ import annotations
 
@@ -20,19 +20,20 @@ class TaskCreate(ContractModel):
     title: Annotated[
         StrictStr,
         Field(
-            description='Free text with at least one character other than ASCII white space.',
+            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
             examples=['Buy milk'],
             max_length=255,
             min_length=1,
-            pattern='[^\\t\\n\\v\\f\\r ]',
+            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
         ),
     ]
     description: Annotated[
         StrictStr | None,
         Field(
-            description='Free text, or null.',
+            description='Free text without NUL, or null.',
             examples=['Two litres, semi-skimmed.'],
             max_length=10000,
+            pattern='^[^\\u0000]*$',
         ),
     ] = None
     completed: StrictBool = False
@@ -45,19 +46,20 @@ class TaskUpdate(ContractModel):
     title: Annotated[
         StrictStr,
         Field(
-            description='Free text with at least one character other than ASCII white space.',
+            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
             examples=['Buy milk'],
             max_length=255,
             min_length=1,
-            pattern='[^\\t\\n\\v\\f\\r ]',
+            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
         ),
     ]
     description: Annotated[
         StrictStr | None,
         Field(
-            description='Free text, or null.',
+            description='Free text without NUL, or null.',
             examples=['Two litres, semi-skimmed.'],
             max_length=10000,
+            pattern='^[^\\u0000]*$',
         ),
     ] = None
     completed: StrictBool = False

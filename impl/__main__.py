@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
+from generated.routes import HandlerBindingError, check_handlers
 from impl import dev_keys, embedded
 from impl.auth import build_verifier
+from impl.binding import ColumnBindingError
 from impl.logs import log_config
 from impl.settings import Settings, SettingsError
 
@@ -37,8 +39,9 @@ def main() -> None:
         settings = Settings.from_env()
         if not args.dev:
             check_production(settings)
-    except SettingsError as error:
-        sys.exit(f"refusing to start: {error}")
+        check_binding()
+    except (SettingsError, ColumnBindingError, HandlerBindingError) as error:
+        sys.exit(f"refusing to start: {one_line(error)}")
     logging_config = log_config(settings.log_level, settings.log_json)
     logging.config.dictConfig(logging_config)
     if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):
@@ -77,6 +80,19 @@ def check_production(settings: Settings) -> None:
             "(`make run` starts an embedded one for development)"
         )
     build_verifier(settings)
+
+
+def check_binding() -> None:
+    """Bind the contract to the tables and the handlers, as every worker will:
+    a field, sort key or handler that is missing stops the service here."""
+    from impl import app
+
+    check_handlers(app.HANDLERS)
+
+
+def one_line(error: Exception) -> str:
+    head, *rest = (line.strip() for line in str(error).splitlines() if line.strip())
+    return f"{head} {'; '.join(rest)}" if rest else head
 
 
 def describe_database(url: str) -> str:

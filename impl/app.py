@@ -20,9 +20,9 @@ from impl.deps import PublicContext, RequestContext, public_context, request_con
 from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
 
-# mypy checks here that impl.handlers implements every operation of the
-# contract with the right signature; build_routes checks the same at startup.
-HANDLERS: Handlers[RequestContext, PublicContext] = handlers
+# mypy checks each handler's signature at the handler (impl/handlers.py), and
+# here that none is missing; build_routes checks the same at startup.
+HANDLERS: Handlers[RequestContext, PublicContext] = handlers.Handlers()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

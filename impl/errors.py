@@ -65,6 +65,19 @@ class BodyTooLarge(Problem):
         super().__init__(413, f"The request body exceeds {limit} bytes.")
 
 
+# RFC 9110's names, where Python's http module (before 3.13) still has RFC
+# 7231's: the contract's examples use RFC 9110's.
+RFC_9110_TITLES = {
+    413: "Content Too Large",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
+def title(status: int) -> str:
+    return RFC_9110_TITLES.get(status) or HTTPStatus(status).phrase
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -73,7 +86,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": title(status),
         "status": status,
         "detail": detail,
     }

@@ -12,14 +12,17 @@ JSON directly, once, with no second validation.
 """
 
 import hashlib
-from collections.abc import Mapping
-from itertools import product
-from typing import Any
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic_core import to_json
 from sqlalchemy import (
     ARRAY,
+    BindParameter,
+    ColumnElement,
     Delete,
     Integer,
     LargeBinary,
@@ -36,12 +39,12 @@ from sqlalchemy import (
     select,
     text,
     true,
-    tuple_,
     union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from generated import routes
 from generated.models import (
     Health,
     Status,
@@ -53,7 +56,7 @@ from generated.models import (
 )
 from generated.routes import Reply
 from impl import pagination
-from impl.columns import CREATED, LISTED, REPLACED, RETURNED
+from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
 from impl.database import Record, Statement, compile_statement
 from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
@@ -88,62 +91,48 @@ def _reply(row: Mapping[str, Any], created: bool = False) -> Reply[Task]:
     return Reply(to_json(task), headers)
 
 
-def _list_statement(sort: TaskSort, filtered: bool, after: bool) -> Statement:
-    """The list query of one shape (sort, filter, cursor)."""
-    key = tasks.c[sort.value.removeprefix("-")]
-    descending = sort.value.startswith("-")
-    statement = select(*LISTED).where(tasks.c.user_id == OWNER)
-    if filtered:
-        statement = statement.where(tasks.c.completed == bindparam("completed"))
-    if after:
-        position = tuple_(key, tasks.c.id)
-        bound = tuple_(
-            bindparam("after_value", type_=key.type),
-            bindparam("after_id", type_=tasks.c.id.type),
-        )
-        statement = statement.where(
-            position < bound if descending else position > bound
-        )
-    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
-    return compile_statement(
-        statement.order_by(*order).limit(bindparam("limit")), idempotent=True
-    )
-
-
-LIST = {
-    shape: _list_statement(*shape)
-    for shape in product(TaskSort, (False, True), (False, True))
+Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
+FILTERS: dict[str, Filter] = {
+    "completed": lambda value: tasks.c.completed == value,
 }
+"""listTasks' filters: the condition each query parameter adds when it is set,
+on a bind parameter of its name."""
+
+After = Literal["value", "null"] | None
+"""Where a page starts: at the first task, or after a cursor's sort value
+(or after one whose sort value is NULL)."""
 
 
-async def list_tasks(
-    ctx: RequestContext,
-    *,
-    user_id: str,
-    limit: int,
-    cursor: str | None,
-    completed: bool | None,
-    sort: TaskSort,
-) -> Reply[TaskList]:
-    key = sort.value.removeprefix("-")
-    # A cursor is valid only for the list that issued it.
-    scope = f"{user_id}\n{sort.value}\n{completed}"
-    # One row more than the page tells whether there is a next page.
-    params: dict[str, Any] = {"owner": user_id, "limit": limit + 1}
-    if completed is not None:
-        params["completed"] = completed
-    if cursor is not None:
-        params["after_value"], params["after_id"] = pagination.decode(
-            scope, cursor, datetime_key=key != "title"
+@cache
+def _list_statement(sort: TaskSort, filters: frozenset[str], after: After) -> Statement:
+    """The list query of one shape (sort, filters set, where it starts)."""
+    key, descending = sort_column(sort)
+    statement = select(*LISTED).where(
+        tasks.c.user_id == OWNER,
+        *(FILTERS[name](bindparam(name)) for name in sorted(filters)),
+    )
+    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    limit: BindParameter[int] = bindparam("limit")
+    if after is None:
+        return compile_statement(
+            statement.order_by(*order).limit(limit), idempotent=True
         )
-    statement = LIST[sort, completed is not None, cursor is not None]
-    rows = await ctx.db.fetch(statement, params)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = pagination.encode(scope, last[key], last["id"])
-    items: list[dict[str, Any]] = [dict(row) for row in rows[:limit]]
-    return Reply(to_json({"items": items, "next_cursor": next_cursor}))
+    ranges = [
+        statement.where(condition).order_by(*order).limit(limit)
+        for condition in pagination.after(
+            key, tasks.c.id, descending=descending, at_null=after == "null"
+        )
+    ]
+    if len(ranges) == 1:
+        return compile_statement(ranges[0], idempotent=True)
+    page = union_all(*ranges).subquery("page")
+    merged = (page.c[key.name], page.c.id)
+    return compile_statement(
+        select(*page.c)
+        .order_by(*(c.desc() for c in merged) if descending else merged)
+        .limit(limit),
+        idempotent=True,
+    )
 
 
 ENSURE_USER = (
@@ -255,45 +244,6 @@ class IdempotencyKeyReused(Problem):
         )
 
 
-async def create_task(
-    ctx: RequestContext,
-    *,
-    user_id: str,
-    idempotency_key: str | None,
-    body: TaskCreate,
-) -> Reply[Task]:
-    if idempotency_key is None:
-        [row] = await ctx.db.fetch(CREATE, {"owner": user_id, **_bound(body)})
-        return _reply(row, created=True)
-    request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
-    params = {
-        "owner": user_id,
-        "key": idempotency_key,
-        "ttl": IDEMPOTENCY_TTL,
-        "request_hash": request_hash,
-        **_bound(body),
-    }
-    try:
-        [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
-    except Exception as error:
-        if sqlstate(error) != "23505":
-            raise
-        # The key is taken: by a twin request that has just committed, or by
-        # an expired key the purge has not reached yet. Clear the latter and
-        # run once more; the twin's answer is then found under `existing`.
-        await ctx.db.fetch(PURGE_EXPIRED_KEY, params)
-        try:
-            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
-        except Exception as again:
-            if sqlstate(again) != "23505":
-                raise
-            raise IdempotencyKeyInProgress from None
-    stored_hash = row["request_hash"]
-    if stored_hash is not None and stored_hash != request_hash:
-        raise IdempotencyKeyReused
-    return _reply(_without(row, "request_hash"), created=True)
-
-
 def _without(row: Record, column: str) -> dict[str, Any]:
     values = dict(row)
     del values[column]
@@ -301,13 +251,6 @@ def _without(row: Record, column: str) -> dict[str, Any]:
 
 
 GET = compile_statement(select(*RETURNED).where(*OWNED), idempotent=True)
-
-
-async def get_task(ctx: RequestContext, *, user_id: str, task_id: UUID) -> Reply[Task]:
-    rows = await ctx.db.fetch(GET, {"owner": user_id, "task": task_id})
-    if not rows:
-        raise NotFound()
-    return _reply(rows[0])
 
 
 def _conditional(statement: Update | Delete) -> Statement:
@@ -343,27 +286,7 @@ UPDATE, UPDATE_IF_MATCH = _writes(
 )
 
 
-async def update_task(
-    ctx: RequestContext,
-    *,
-    user_id: str,
-    task_id: UUID,
-    if_match: str | None,
-    body: TaskUpdate,
-) -> Reply[Task]:
-    params = {"owner": user_id, "task": task_id, **_bound(body)}
-    row = await _write(ctx, (UPDATE, UPDATE_IF_MATCH), params, if_match)
-    return _reply(row)
-
-
 DELETE, DELETE_IF_MATCH = _writes(delete(tasks).where(*OWNED).returning(tasks.c.id))
-
-
-async def delete_task(
-    ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
-) -> None:
-    params = {"owner": user_id, "task": task_id}
-    await _write(ctx, (DELETE, DELETE_IF_MATCH), params, if_match)
 
 
 async def _write(
@@ -392,10 +315,118 @@ async def _write(
 READY = compile_statement(text("SELECT 1"), idempotent=True)
 
 
-async def get_health(ctx: PublicContext) -> Reply[Health]:
-    return Reply.of(Health(status=Status.OK))
+class Handlers(routes.Handlers[RequestContext, PublicContext]):
+    """The operations of openapi.yaml, one method per operationId.
 
+    Subclassing the generated protocol makes mypy check every method's
+    signature against the contract's at the method itself; build_routes
+    checks the same at startup.
+    """
 
-async def get_readiness(ctx: PublicContext) -> Reply[Health]:
-    await ctx.db.fetch(READY, {})
-    return Reply.of(Health(status=Status.OK))
+    async def list_tasks(
+        self,
+        ctx: RequestContext,
+        *,
+        user_id: str,
+        limit: int,
+        cursor: str | None,
+        completed: bool | None,
+        sort: TaskSort,
+    ) -> Reply[TaskList]:
+        filters = {
+            name: value
+            for name, value in {"completed": completed}.items()
+            if value is not None
+        }
+        key, _ = sort_column(sort)
+        # A cursor is valid only for the list that issued it.
+        scope = json.dumps([user_id, sort.value, filters], sort_keys=True, default=str)
+        # One row more than the page tells whether there is a next page.
+        params: dict[str, Any] = {"owner": user_id, "limit": limit + 1, **filters}
+        after: After = None
+        if cursor is not None:
+            value, params[pagination.AFTER_ID] = pagination.decode(scope, key, cursor)
+            after = "null" if value is None else "value"
+            params[pagination.AFTER_VALUE] = value
+        rows = await ctx.db.fetch(
+            _list_statement(sort, frozenset(filters), after), params
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = pagination.encode(scope, key, last[key.name], last["id"])
+        items: list[dict[str, Any]] = [dict(row) for row in rows[:limit]]
+        return Reply(to_json({"items": items, "next_cursor": next_cursor}))
+
+    async def create_task(
+        self,
+        ctx: RequestContext,
+        *,
+        user_id: str,
+        idempotency_key: str | None,
+        body: TaskCreate,
+    ) -> Reply[Task]:
+        if idempotency_key is None:
+            [row] = await ctx.db.fetch(CREATE, {"owner": user_id, **_bound(body)})
+            return _reply(row, created=True)
+        request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
+        params = {
+            "owner": user_id,
+            "key": idempotency_key,
+            "ttl": IDEMPOTENCY_TTL,
+            "request_hash": request_hash,
+            **_bound(body),
+        }
+        try:
+            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+        except Exception as error:
+            if sqlstate(error) != "23505":
+                raise
+            # The key is taken: by a twin request that has just committed, or by
+            # an expired key the purge has not reached yet. Clear the latter and
+            # run once more; the twin's answer is then found under `existing`.
+            await ctx.db.fetch(PURGE_EXPIRED_KEY, params)
+            try:
+                [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+            except Exception as again:
+                if sqlstate(again) != "23505":
+                    raise
+                raise IdempotencyKeyInProgress from None
+        stored_hash = row["request_hash"]
+        if stored_hash is not None and stored_hash != request_hash:
+            raise IdempotencyKeyReused
+        return _reply(_without(row, "request_hash"), created=True)
+
+    async def get_task(
+        self, ctx: RequestContext, *, user_id: str, task_id: UUID
+    ) -> Reply[Task]:
+        rows = await ctx.db.fetch(GET, {"owner": user_id, "task": task_id})
+        if not rows:
+            raise NotFound()
+        return _reply(rows[0])
+
+    async def update_task(
+        self,
+        ctx: RequestContext,
+        *,
+        user_id: str,
+        task_id: UUID,
+        if_match: str | None,
+        body: TaskUpdate,
+    ) -> Reply[Task]:
+        params = {"owner": user_id, "task": task_id, **_bound(body)}
+        row = await _write(ctx, (UPDATE, UPDATE_IF_MATCH), params, if_match)
+        return _reply(row)
+
+    async def delete_task(
+        self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
+    ) -> None:
+        params = {"owner": user_id, "task": task_id}
+        await _write(ctx, (DELETE, DELETE_IF_MATCH), params, if_match)
+
+    async def get_health(self, ctx: PublicContext) -> Reply[Health]:
+        return Reply.of(Health(status=Status.OK))
+
+    async def get_readiness(self, ctx: PublicContext) -> Reply[Health]:
+        await ctx.db.fetch(READY, {})
+        return Reply.of(Health(status=Status.OK))

@@ -10,12 +10,16 @@ runs give identical bytes.
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import yaml
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
 from datamodel_code_generator.format import Formatter, PythonVersion
@@ -93,7 +97,93 @@ def write_base(spec: Path, target_dir: Path) -> None:
     (target_dir / "base.py").write_text(f"{header(spec)}\n{body}", encoding="utf-8")
 
 
+# Rules a contract must state before code is generated from it.
+#
+# PostgreSQL text cannot hold NUL (U+0000). The service refuses it only where
+# the contract says so, so that no request the published schema allows is
+# refused: every free-text string a request can carry (in a body, at any
+# depth, or in a path or query parameter) must have a `pattern` that rejects
+# NUL. Strings with an `enum`, a `const` or a `format` are not free text: their
+# grammar already excludes it. Header values cannot carry NUL at all (RFC 9110,
+# section 5.5), so header parameters are exempt.
+METHODS = ("get", "put", "post", "delete", "patch")
+# Strings that hold NUL somewhere; a pattern that rejects NUL rejects them all.
+NUL_PROBES = ("\x00", "a\x00", "\x00a", "a\x00a", "a b\x00c d")
+ADVICE = (
+    "give it a pattern that rejects NUL (U+0000), which PostgreSQL text "
+    "cannot store, such as '^[^\\u0000]*$'"
+)
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The node a $ref chain ends at, and the name of the last schema on it."""
+    name = ""
+    while "$ref" in node:
+        name = node["$ref"]
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return name, node
+
+
+def _free_text(
+    spec: dict[str, Any], schema: dict[str, Any], where: str
+) -> Iterator[str]:
+    """Where a free-text string under `schema` may hold NUL."""
+    ref, node = _resolve(spec, schema)
+    where = ref or where
+    types = node.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "string" in types and not {"enum", "const", "format"} & node.keys():
+        pattern = node.get("pattern")
+        if pattern is None or any(re.search(pattern, p) for p in NUL_PROBES):
+            yield where
+    for name, child in node.get("properties", {}).items():
+        yield from _free_text(spec, child, f"{where}/properties/{name}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield from _free_text(spec, node[key], f"{where}/{key}")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for n, child in enumerate(node.get(key, [])):
+            yield from _free_text(spec, child, f"{where}/{key}/{n}")
+
+
+def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
+    """One message per request string whose schema lets NUL through."""
+    places: dict[str, None] = {}
+    for path, item in spec.get("paths", {}).items():
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            at = f"{method.upper()} {path}"
+            for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                _, parameter = _resolve(spec, raw)
+                if parameter["in"] in {"path", "query"}:
+                    for place in _free_text(spec, parameter["schema"], "schema"):
+                        places[f"{at}: parameter {parameter['name']} ({place})"] = None
+            body = operation.get("requestBody", {})
+            for media, content in _resolve(spec, body)[1].get("content", {}).items():
+                for place in _free_text(spec, content.get("schema", {}), "schema"):
+                    places[f"{at}: {media} body, {place}"] = None
+    return [f"{place}: {ADVICE}" for place in places]
+
+
+class ContractRuleError(ValueError):
+    """The contract leaves out a rule the service has to enforce."""
+
+
+def check_rules(spec: Path) -> None:
+    violations = nul_rule_violations(yaml.safe_load(spec.read_text(encoding="utf-8")))
+    if violations:
+        raise ContractRuleError(
+            f"{spec.name} lets NUL into free text:\n  " + "\n  ".join(violations)
+        )
+
+
 def generate_into(target_dir: Path, spec: Path = SPEC) -> None:
+    check_rules(spec)
     # fastapi-code-generator reads black's settings from the working directory.
     os.chdir(ROOT)
     # It also relies on datamodel-code-generator's implicit black and isort,
@@ -123,7 +213,11 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp)
-        generate_into(fresh)
+        try:
+            generate_into(fresh)
+        except ContractRuleError as error:
+            print(error, file=sys.stderr)
+            return 1
         if args.check:
             stale = stale_files(fresh)
             if stale:

@@ -14,11 +14,22 @@ from typing import Any
 from fastapi_code_generator.parser import OpenAPIParser
 
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
-FORMAT_TYPES = {"uuid": "UUID", "date": "date", "date-time": "datetime"}
+# The types datamodel-code-generator gives these formats in generated/models.py,
+# so that a parameter and a body field of one format read alike
+# (generated/base.py holds both to the format's grammar).
+FORMAT_TYPES = {
+    "uuid": "UUID",
+    "date": "date",
+    "date-time": "AwareDatetime",
+    "email": "EmailStr",
+    "uri": "AnyUrl",
+}
 TYPE_IMPORTS = {
     "UUID": "from uuid import UUID",
     "date": "from datetime import date",
-    "datetime": "from datetime import datetime",
+    "AwareDatetime": "from pydantic import AwareDatetime",
+    "EmailStr": "from pydantic import EmailStr",
+    "AnyUrl": "from pydantic import AnyUrl",
 }
 CONSTRAINTS = {
     "pattern": "pattern",

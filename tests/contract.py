@@ -1,0 +1,196 @@
+"""openapi.yaml as tests read it: operations, parameters, body fields, sort
+keys, and for every schema the values it refuses.
+
+Tests that enumerate what the contract declares read it here, so that a
+change to the contract changes what they check, never leaves them asserting
+yesterday's contract.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from impl.settings import PROJECT_ROOT
+
+CONTRACT: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
+METHODS = ("get", "put", "post", "delete", "patch")
+Schema = dict[str, Any]
+
+
+def resolve(node: Schema) -> Schema:
+    """A node with its $ref chain followed; sibling keywords win, as in 3.1."""
+    while "$ref" in node:
+        target: Any = CONTRACT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def types(schema: Schema) -> list[str]:
+    declared = resolve(schema).get("type", [])
+    return [declared] if isinstance(declared, str) else list(declared)
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str
+    method: str
+    spec: dict[str, Any]
+
+    @property
+    def operation_id(self) -> str:
+        return str(self.spec["operationId"])
+
+    @property
+    def parameters(self) -> list[Schema]:
+        return [resolve(p) for p in self.spec["parameters"]]
+
+    @property
+    def body_schema(self) -> Schema | None:
+        body = self.spec.get("requestBody")
+        if body is None:
+            return None
+        return resolve(resolve(body)["content"]["application/json"]["schema"])
+
+
+def operations() -> list[Operation]:
+    found = []
+    for path, item in CONTRACT["paths"].items():
+        for method in METHODS:
+            if method in item:
+                operation = dict(item[method])
+                operation["parameters"] = [
+                    *item.get("parameters", []),
+                    *operation.get("parameters", []),
+                ]
+                found.append(Operation(path, method, operation))
+    return found
+
+
+def schema(name: str) -> Schema:
+    return resolve(CONTRACT["components"]["schemas"][name])
+
+
+def sort_values() -> list[str]:
+    """Every value of TaskSort: each key, ascending and descending."""
+    return list(schema("TaskSort")["enum"])
+
+
+def example(field: Schema) -> Any:
+    """A value the field's schema accepts, from its examples or default."""
+    field = resolve(field)
+    if "examples" in field:
+        return field["examples"][0]
+    if "example" in field:
+        return field["example"]
+    if "default" in field:
+        return field["default"]
+    if "enum" in field:
+        return field["enum"][0]
+    raise LookupError(f"give the schema an example: {field}")
+
+
+def minimal_body(body: Schema) -> dict[str, Any]:
+    """A valid body with only the required fields."""
+    return {name: example(body["properties"][name]) for name in body["required"]}
+
+
+# Values that break a format's grammar though pydantic, left to itself,
+# would read them.
+NOT_FORMATTED = {
+    "date-time": [
+        "2026-12-24T18:00Z",
+        "2026-12-24T18:00:00",
+        "2026-12-24 18:00:00Z",
+        "2026-12-25",
+        "1796150000",
+        "0.5",
+        "-1",
+    ],
+    "date": ["2026-12-24T00:00:00Z", "20261224", "1796150000"],
+    "uuid": [
+        "3f8e7c1a4b2d4e6f9a1b2c3d4e5f6a7b",
+        "{3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7b}",
+        "urn:uuid:3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7b",
+    ],
+    "email": ["Pat <pat@example.com>", "pat"],
+    "uri": ["not a uri", "/relative/path"],
+}
+
+
+def refused(field: Schema) -> Iterator[tuple[str, Any]]:
+    """(what it is, a JSON value the schema refuses) for one field: the probe
+    that fits its type, NUL for free text, a non-member for an enum, a
+    non-RFC 3339 string for a date-time, and so on."""
+    field = resolve(field)
+    kinds = types(field)
+    if "enum" in field:
+        yield "a value outside the enum", "not-a-member-" + "x" * 8
+    elif "string" in kinds and "format" in field:
+        for value in NOT_FORMATTED.get(field["format"], []):
+            yield f"not a {field['format']}: {value}", value
+    elif "string" in kinds:
+        yield "text holding NUL", "a\u0000b"
+        if "maxLength" in field:
+            yield "text over maxLength", "x" * (field["maxLength"] + 1)
+    elif "array" in kinds:
+        yield "not an array", "x"
+        for what, item in refused(field["items"]):
+            yield f"an item that is {what}", [item]
+    elif "object" in kinds:
+        yield "not an object", "x"
+    if "string" not in kinds:
+        yield "a string", "x"
+    if "null" not in kinds:
+        yield "null", None
+    if "integer" in kinds:
+        yield "a fraction", 1.5
+        if "maximum" in field:
+            yield "over the maximum", field["maximum"] + 1
+    if "boolean" in kinds:
+        yield "a number for a boolean", 1
+
+
+def refused_in_request(parameter: Schema) -> Iterator[tuple[str, str]]:
+    """(what it is, a raw value the parameter's schema refuses) for a
+    parameter sent as text in a path, query or header."""
+    field = resolve(parameter["schema"])
+    pattern = field.get("pattern")
+    for what, value in _refused_text(field, parameter["in"]):
+        if (
+            pattern is None
+            or what != "text outside the pattern"
+            or not re.search(pattern, value)
+        ):
+            yield what, value
+
+
+def _refused_text(field: Schema, location: str) -> Iterator[tuple[str, str]]:
+    kinds = types(field)
+    if "enum" in field:
+        yield "a value outside the enum", "not-a-member"
+    elif "string" in kinds and "format" in field:
+        for value in NOT_FORMATTED.get(field["format"], []):
+            yield f"not a {field['format']}: {value}", value
+    elif "string" in kinds:
+        # Header values cannot carry NUL (RFC 9110, 5.5): they get the other
+        # probes only.
+        if location != "header":
+            yield "text holding NUL", "a\u0000b"
+        if "maxLength" in field:
+            yield "text over maxLength", "x" * (field["maxLength"] + 1)
+        if "pattern" in field and location == "header":
+            yield "text outside the pattern", "has spaces"
+    if "integer" in kinds:
+        yield "not an integer", "ten"
+        yield "a fraction", "1.5"
+        if "maximum" in field:
+            yield "over the maximum", str(field["maximum"] + 1)
+        if "minimum" in field:
+            yield "under the minimum", str(field["minimum"] - 1)
+    if "boolean" in kinds:
+        yield "not a boolean", "maybe"
