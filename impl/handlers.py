@@ -333,11 +333,11 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         completed: bool | None,
         sort: TaskSort,
     ) -> Reply[TaskList]:
-        filters = {
-            name: value
-            for name, value in {"completed": completed}.items()
-            if value is not None
+        # Each filter of FILTERS, and its value; those left out are unset.
+        values = {
+            "completed": completed,
         }
+        filters = {name: value for name, value in values.items() if value is not None}
         key, _ = sort_column(sort)
         # A cursor is valid only for the list that issued it.
         scope = json.dumps([user_id, sort.value, filters], sort_keys=True, default=str)

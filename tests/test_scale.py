@@ -17,10 +17,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests import contract
 from tests.support import Api, Database, LiveServer
 
 TABLES = {"tasks", "idempotency_keys", "users"}
-SORTS = ["created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
+SORTS = contract.sort_values()
 
 SEED = """
 INSERT INTO users (id) VALUES ('alice'), ('others');

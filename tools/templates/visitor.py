@@ -136,6 +136,11 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
                 details[operation["operationId"]] = describe_operation(
                     spec, shared, operation
                 )
+    used = {
+        p["type"].removesuffix(" | None")
+        for d in details.values()
+        for p in d["parameters"]
+    }
     models = sorted(
         {
             d[key]
@@ -143,18 +148,8 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             for key in ("body_model", "success_model")
             if d[key]
         }
-        | {
-            p["type"]
-            for d in details.values()
-            for p in d["parameters"]
-            if p["type"][0].isupper() and p["type"] not in TYPE_IMPORTS
-        }
+        | {name for name in used if name[0].isupper() and name not in TYPE_IMPORTS}
     )
-    used = {
-        p["type"].removesuffix(" | None")
-        for d in details.values()
-        for p in d["parameters"]
-    }
     imports = sorted(TYPE_IMPORTS[name] for name in used & TYPE_IMPORTS.keys())
     return {"details": details, "models": models, "type_imports": imports}
 
