@@ -1,6 +1,6 @@
-"""The checks that bind the contract's schemas and sort keys to the tables.
+"""The check that binds the contract's schemas and sort keys to the tables.
 
-impl/columns.py runs them when it is imported, so a field or a sort key
+impl/columns.py runs it when it is imported, so a field or a sort key
 without a column stops the app before any statement is built; `python -m
 impl` turns the error into one `refusing to start:` line.
 """
@@ -22,22 +22,16 @@ def _add_column(table: Table, name: str) -> str:
     )
 
 
-def check_columns(table: Table, *schemas: type[BaseModel]) -> None:
-    """Raise ColumnBindingError naming every property without a column."""
-    problems = [
+def _unbound_fields(table: Table, schemas: tuple[type[BaseModel], ...]) -> list[str]:
+    return [
         f"{schema.__name__}.{field}: {_add_column(table, field)}"
         for schema in schemas
         for field in schema.model_fields
         if field not in table.c
     ]
-    if problems:
-        raise ColumnBindingError(
-            "openapi.yaml has fields the database cannot store: " + "; ".join(problems)
-        )
 
 
-def check_sort_keys(table: Table, keys: tuple[str, ...]) -> None:
-    """Raise ColumnBindingError naming every sort key without a sortable column."""
+def _unbound_sort_keys(table: Table, keys: tuple[str, ...]) -> list[str]:
     problems = []
     for key in keys:
         if key not in table.c:
@@ -47,8 +41,16 @@ def check_sort_keys(table: Table, keys: tuple[str, ...]) -> None:
             pagination.codec(table.c[key])
         except pagination.UnsortableColumn as error:
             problems.append(f"TaskSort {key}: {error}")
+    return problems
+
+
+def check_columns(
+    table: Table, *schemas: type[BaseModel], sort_keys: tuple[str, ...] = ()
+) -> None:
+    """Raise ColumnBindingError naming every property and sort key of the
+    contract that has no column (or, for a sort key, no sortable one)."""
+    problems = _unbound_fields(table, schemas) + _unbound_sort_keys(table, sort_keys)
     if problems:
         raise ColumnBindingError(
-            "openapi.yaml sorts by what the database cannot order: "
-            + "; ".join(problems)
+            "openapi.yaml names what the database cannot hold: " + "; ".join(problems)
         )

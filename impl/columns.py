@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Table
 
 from generated.models import Task, TaskCreate, TaskSort, TaskUpdate
-from impl.binding import check_columns, check_sort_keys
+from impl.binding import check_columns
 from impl.tables import SORT_KEYS, tasks
 
 
@@ -27,8 +27,7 @@ def sort_column(sort: TaskSort) -> tuple[Column[Any], bool]:
     return tasks.c[sort.value.removeprefix("-")], sort.value.startswith("-")
 
 
-check_columns(tasks, Task, TaskCreate, TaskUpdate)
-check_sort_keys(tasks, SORT_KEYS)
+check_columns(tasks, Task, TaskCreate, TaskUpdate, sort_keys=SORT_KEYS)
 
 RETURNED = [*columns(tasks, Task), tasks.c.version]
 """What every statement returns: the Task's fields, and the version (ETag)."""

@@ -35,6 +35,19 @@ def types(schema: Schema) -> list[str]:
     return [declared] if isinstance(declared, str) else list(declared)
 
 
+def unwrap(field: Schema) -> tuple[Schema, bool]:
+    """A field's schema without its null, and whether null is allowed: for
+    `type: [..., 'null']` and for `anyOf`/`oneOf` with a `type: 'null'`."""
+    field = resolve(field)
+    for key in ("anyOf", "oneOf"):
+        if key in field:
+            options = [resolve(option) for option in field[key]]
+            rest = [option for option in options if types(option) != ["null"]]
+            if len(rest) == 1:
+                return rest[0], len(rest) < len(options)
+    return field, "null" in types(field)
+
+
 @dataclass(frozen=True)
 class Operation:
     path: str
@@ -126,8 +139,8 @@ def refused(field: Schema) -> Iterator[tuple[str, Any]]:
     """(what it is, a JSON value the schema refuses) for one field: the probe
     that fits its type, NUL for free text, a non-member for an enum, a
     non-RFC 3339 string for a date-time, and so on."""
-    field = resolve(field)
-    kinds = types(field)
+    field, nullable = unwrap(field)
+    kinds = types(field) + (["null"] if nullable else [])
     if "enum" in field:
         yield "a value outside the enum", "not-a-member-" + "x" * 8
     elif "string" in kinds and "format" in field:

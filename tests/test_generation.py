@@ -20,6 +20,8 @@ from generated.routes import OPERATIONS, HandlerBindingError, build_routes
 from impl import handlers
 from impl.deps import public_context, request_context
 from impl.settings import PROJECT_ROOT
+from tests.scratch import scratch_copy
+from tests.support import Keys
 
 HANDLERS = handlers.Handlers()
 
@@ -321,8 +323,47 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
         check_columns(tasks, TaskCreate)
 
     assert str(stopped.value) == (
-        "openapi.yaml has fields the database cannot store: "
+        "openapi.yaml names what the database cannot hold: "
         "TaskCreate.tags: add a `tags` column to the table `tasks`"
         ' (impl/tables.py), then write its migration with `make revision MESSAGE="add'
         ' tags"`'
     )
+
+
+@pytest.mark.scratch_copy
+@pytest.mark.parametrize(
+    "command", [["--dev"], ["--workers", "2"]], ids=["make run", "make serve"]
+)
+def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
+    tmp_path: Path, database_url: str, keys: Keys, command: list[str]
+) -> None:
+    def contract(spec: dict[str, Any]) -> None:
+        schemas = spec["components"]["schemas"]
+        schemas["TaskCreate"]["properties"]["due_at"] = {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "default": None,
+        }
+        schemas["TaskSort"]["enum"] += ["due_at", "-due_at", "rank"]
+
+    with scratch_copy(tmp_path, database_url, keys) as scratch:
+        scratch.edit_contract(contract)
+        scratch.run("make generate")
+
+        result = subprocess.run(
+            [sys.executable, "-m", "impl", *command],
+            cwd=scratch.root,
+            env=scratch.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode != 0
+    assert result.stdout == ""  # no banner, no token
+    assert result.stderr.startswith("refusing to start: "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for missing in ("TaskCreate.due_at: add a `due_at` column", "TaskSort rank"):
+        assert missing in result.stderr, result.stderr

@@ -47,8 +47,8 @@ SAMPLES: dict[str, tuple[list[Any], Callable[[Any], Any]]] = {
 
 
 def kind(field: contract.Schema) -> str:
-    field = contract.resolve(field)
-    if "format" in field and field["format"] in SAMPLES:
+    field, _ = contract.unwrap(field)
+    if field.get("format") in SAMPLES:
         return str(field["format"])
     [found] = [t for t in contract.types(field) if t != "null"]
     return found
@@ -56,16 +56,16 @@ def kind(field: contract.Schema) -> str:
 
 def samples(field: contract.Schema) -> list[Any]:
     """Values of the field for the tasks to create: ties, and NULLs if allowed."""
-    field = contract.resolve(field)
-    values = list(field["enum"][::-1][:2]) * 2 if "enum" in field else None
-    values = values or SAMPLES[kind(field)][0]
-    if "null" in contract.types(field):
+    field, nullable = contract.unwrap(field)
+    members = [member for member in field.get("enum", []) if member is not None]
+    values = members[::-1][:2] * 2 if members else SAMPLES[kind(field)][0]
+    if nullable:
         values = [*values, None]
     return [values[n % len(values)] for n in range(TASKS)]
 
 
 def reader(field: contract.Schema) -> Callable[[Any], Any]:
-    field = contract.resolve(field)
+    field, _ = contract.unwrap(field)
     return str if "enum" in field else SAMPLES[kind(field)][1]
 
 

@@ -12,6 +12,7 @@ it. A date-time that exists in its own offset but not in UTC (year 1 at
 
 import re
 import types
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, Union, get_args, get_origin
 from uuid import UUID
@@ -33,24 +34,41 @@ TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
 class Format(NamedTuple):
     grammar: re.Pattern[str]
     expected: str
+    read: Callable[[str], Any]
+    """Text of the grammar to the Python value (pydantic's strict mode takes
+    no text for a date-time, a date or a uuid once a validator has seen it)."""
+
+
+def _date_time(text: str) -> datetime:
+    # fromisoformat reads "T" and "Z" only in upper case.
+    return datetime.fromisoformat(text.upper())
 
 
 DATE_TIME = Format(
     re.compile(rf"{DATE}[Tt]{TIME}{OFFSET}"),
     "an RFC 3339 date-time with an offset, such as 2026-12-24T18:00:00Z",
+    _date_time,
 )
 FORMATS: dict[object, Format] = {
     AwareDatetime: DATE_TIME,
     datetime: DATE_TIME,
-    date: Format(re.compile(DATE), "an RFC 3339 full-date, such as 2026-12-24"),
+    date: Format(
+        re.compile(DATE),
+        "an RFC 3339 full-date, such as 2026-12-24",
+        date.fromisoformat,
+    ),
     UUID: Format(
         re.compile("-".join(f"[0-9a-fA-F]{{{n}}}" for n in (8, 4, 4, 4, 12))),
         "a UUID in its hyphenated form",
+        UUID,
     ),
-    EmailStr: Format(re.compile(r"[^\s<>@\x00]+@[^\s<>@\x00]+"), "an email address"),
+    EmailStr: Format(
+        re.compile(r"[^\s<>@\x00]+@[^\s<>@\x00]+"), "an email address", str
+    ),
     AnyUrl: Format(
         re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*"),
         "an absolute URI",
+        str,
     ),
 }
 """The Python types the generators give each format, and the format's grammar."""
@@ -79,16 +97,22 @@ def _formats(model: type[BaseModel]) -> dict[str, Format]:
     return _formats_by_model[model]
 
 
-def _check(expected: Format, value: Any) -> None:
+def _read(expected: Format, value: Any) -> Any:
+    """The value held to the format's grammar, and read if it is text."""
     if isinstance(value, list):
-        for item in value:
-            _check(expected, item)
-    elif isinstance(value, str):
+        return [_read(expected, item) for item in value]
+    if isinstance(value, str):
         if not expected.grammar.fullmatch(value):
             raise ValueError(f"should be {expected.expected}")
-    elif isinstance(value, int | float):
+        try:
+            return expected.read(value)
+        except ValueError:
+            # In the grammar, yet no such day or time (February 30, second 60).
+            raise ValueError(f"should be {expected.expected}") from None
+    if isinstance(value, int | float):
         # A JSON number, or a bool, never passes for a formatted string.
         raise ValueError(f"should be {expected.expected}, as a string")
+    return value
 
 
 def _in_utc_range(value: Any) -> None:
@@ -109,9 +133,7 @@ class ContractModel(BaseModel):
     @classmethod
     def _exact_format(cls, value: Any, info: ValidationInfo) -> Any:
         expected = _formats(cls).get(info.field_name or "")
-        if expected is not None:
-            _check(expected, value)
-        return value
+        return value if expected is None else _read(expected, value)
 
     @field_validator("*", mode="after")
     @classmethod
