@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -96,13 +97,15 @@ CODECS: dict[type, Codec] = {
 """Per Python type of a column: (to JSON, from JSON)."""
 
 
+@cache
 def codec(column: Column[Any]) -> Codec:
     """The cursor codec of a sort key's column, or UnsortableColumn."""
     kind = column.type.python_type
     if issubclass(kind, Enum):
         kind = str
+    # The first base that fits: datetime before date, bool before int.
     for base, found in CODECS.items():
-        if issubclass(kind, base) and not (base is int and kind is bool):
+        if issubclass(kind, base):
             return found
     raise UnsortableColumn(
         f"the sort key {column.name!r} is a column of {kind.__name__}, which a "

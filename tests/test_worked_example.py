@@ -101,7 +101,7 @@ def test_the_readme_says_where_each_step_goes() -> None:
     assert "to `Task`, without the default" in prose
     assert "add `priority` to `Task`'s `required`" in prose
     assert "add `due_at` to `Task`'s `required`" in prose
-    assert "add `due_at` and `-due_at` to the `enum` of `TaskSort`" in prose
+    assert "`due_at` and `-due_at` to the `enum` of `TaskSort`" in prose
 
 
 @pytest.fixture
