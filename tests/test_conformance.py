@@ -230,3 +230,19 @@ def test_a_generated_client_runs_a_full_cycle(
         missing = ops["get_task"].sync("carol", task.id, client=client)
         assert isinstance(missing, models.Problem)
         assert missing.status == 404
+
+
+def test_problem_titles_are_the_ones_the_contract_shows() -> None:
+    """RFC 9110's reason phrases (413 Content Too Large, 422 Unprocessable
+    Content), as every example problem of the contract has them."""
+    from impl.errors import title
+
+    examples = [
+        media["example"]
+        for response in CONTRACT["components"]["responses"].values()
+        for media in response.get("content", {}).values()
+        if "example" in media
+    ]
+    assert {example["status"] for example in examples} >= {413, 422}
+    for example in examples:
+        assert title(example["status"]) == example["title"], example
