@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from .base import ContractModel
+from runtime.models import ContractModel
 
 
 class TaskCreate(ContractModel):

@@ -10,62 +10,40 @@
 operationId; operations the contract marks public (`security: []`) get
 `public_context`, every other one `context`, which must authenticate. A
 handler that is missing, not async, or whose signature differs from the
-`Handlers` protocol stops the app here with a message naming the operation;
-mypy reports the same when the handlers module is typed as `Handlers`.
-
-Each route does what FastAPI would do for the operation, in the same order
-and with the same errors, without its per-request dependency solving: enter
-the context (authentication first), read the body into its model, validate
-every parameter at once with one prebuilt model, call the handler, and send
-the JSON bytes the handler returns.
+`Handlers` protocol stops the app here with a message naming the operation
+(runtime.binding); mypy reports the same where the handlers subclass
+`Handlers`. What every route does is runtime.routes'.
 """
 
-import inspect
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Generic, Protocol, TypeVar, get_type_hints
+from typing import Annotated, Protocol
 from uuid import UUID
 
-from fastapi import HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from fastapi import Request
+from pydantic import Field
 from starlette.responses import Response
-from starlette.routing import Route
 
-from .base import ContractModel
+from runtime.binding import check_handlers
+from runtime.models import ContractModel
+from runtime.routes import (
+    ContextT,
+    ContextT_contra,
+    OperationRoute,
+    Parameter,
+    PublicContextT,
+    PublicContextT_contra,
+    Reply,
+    read_body,
+    read_parameters,
+    respond,
+)
+
 from .models import Health, Task, TaskCreate, TaskList, TaskSort, TaskUpdate
-
-ContextT = TypeVar('ContextT')
-ContextT_contra = TypeVar('ContextT_contra', contravariant=True)
-PublicContextT = TypeVar('PublicContextT')
-PublicContextT_contra = TypeVar('PublicContextT_contra', contravariant=True)
-ModelT = TypeVar('ModelT', bound=BaseModel)
-ModelT_co = TypeVar('ModelT_co', bound=BaseModel, covariant=True)
-
-
-class Reply(Generic[ModelT_co]):
-    """A response body of schema `ModelT_co`, as JSON bytes, with its headers.
-
-    `Reply.of(model)` serializes a model. A handler that reads typed columns
-    may instead serialize a row itself, once, without validating it again;
-    the contract's response checks (schemathesis) hold it to the schema.
-    """
-
-    __slots__ = ('body', 'headers')
-
-    def __init__(self, body: bytes, headers: Mapping[str, str] | None = None) -> None:
-        self.body = body
-        self.headers = headers
-
-    @classmethod
-    def of(
-        cls, model: ModelT, headers: Mapping[str, str] | None = None
-    ) -> 'Reply[ModelT]':
-        return Reply(model.__pydantic_serializer__.to_json(model), headers)
 
 
 class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
-    """One async handler per operation. A module of async functions fits.
+    """One async handler per operation: a class that subclasses this fits.
 
     `ctx` is whatever the app's context yields (the caller's identity, a
     lease on the database); public operations get the public context.
@@ -155,141 +133,6 @@ OPERATIONS: dict[str, str] = {
 """Each operationId of the contract, and the name of its handler."""
 
 
-class HandlerBindingError(RuntimeError):
-    """The handlers do not match the contract."""
-
-
-def _signature(function: Callable[..., Any]) -> list[tuple[str, Any]]:
-    hints = get_type_hints(function)
-    names = [n for n in inspect.signature(function).parameters if n != 'self']
-    return [(name, hints.get(name)) for name in [*names, 'return']]
-
-
-def _mismatch(expected: Callable[..., Any], handler: Callable[..., Any]) -> bool:
-    want, got = _signature(expected), _signature(handler)
-    return len(want) != len(got) or any(
-        w_name != g_name or (not isinstance(w_type, TypeVar) and w_type != g_type)
-        for (w_name, w_type), (g_name, g_type) in zip(want, got, strict=True)
-    )
-
-
-def _render(function: Callable[..., Any]) -> str:
-    return ', '.join(
-        f'{name}: {hint.__name__ if isinstance(hint, type) else hint}'
-        for name, hint in _signature(function)
-    )
-
-
-def check_handlers(handlers: object) -> None:
-    """Raise HandlerBindingError naming every operation whose handler is wrong."""
-    owner = getattr(handlers, '__name__', type(handlers).__name__)
-    problems: list[str] = []
-    for operation_id, name in OPERATIONS.items():
-        expected = getattr(Handlers, name)
-        handler = getattr(handlers, name, None)
-        if handler is None:
-            problems.append(f'{operation_id}: {owner} has no handler {name}()')
-        elif not inspect.iscoroutinefunction(handler):
-            problems.append(f'{operation_id}: {owner}.{name}() must be `async def`')
-        elif _mismatch(expected, handler):
-            problems.append(
-                f'{operation_id}: {owner}.{name}() takes ({_render(handler)}), '
-                f'the contract needs ({_render(expected)})'
-            )
-    if problems:
-        raise HandlerBindingError(
-            'handlers do not match openapi.yaml:\n  ' + '\n  '.join(problems)
-        )
-
-
-class Parameter:
-    """Where one parameter of an operation comes from."""
-
-    __slots__ = ('key', 'location', 'name', 'required')
-
-    def __init__(self, name: str, location: str, key: str, required: bool) -> None:
-        self.name = name
-        self.location = location
-        self.key = key
-        self.required = required
-
-    def raw(self, request: Request) -> str | None:
-        if self.location == 'path':
-            value: str | None = request.path_params.get(self.key)
-        elif self.location == 'query':
-            value = request.query_params.get(self.key)
-        else:
-            value = request.headers.get(self.key)
-        return value
-
-
-def _read_parameters(
-    model: type[ModelT], parameters: tuple[Parameter, ...], request: Request
-) -> ModelT:
-    """Every parameter, validated at once as FastAPI would (lax: '5' is 5)."""
-    raw = {}
-    for parameter in parameters:
-        value = parameter.raw(request)
-        if value is not None:
-            raw[parameter.name] = value
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        where = {p.name: (p.location, p.key) for p in parameters}
-        raise RequestValidationError(
-            [
-                {**e, 'loc': (*where[str(e['loc'][0])], *e['loc'][1:])}
-                for e in error.errors(include_url=False)
-            ]
-        ) from None
-
-
-async def _read_body(model: type[ModelT], request: Request) -> ModelT:
-    """The request body, read into `model`.
-
-    Strict JSON-mode validation accepts date-times and UUIDs as strings but no
-    "yes" or 0 for a bool, and refuses malformed JSON and lone surrogates.
-    """
-    content_type = request.headers.get('content-type', '')
-    if content_type.partition(';')[0].strip().lower() != 'application/json':
-        raise HTTPException(415, 'Send the request body as application/json.')
-    try:
-        return model.model_validate_json(await request.body(), strict=True)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, 'loc': ('body', *e['loc'])} for e in error.errors(include_url=False)]
-        ) from None
-
-
-def _respond(reply: Reply[BaseModel] | None, status: int) -> Response:
-    if reply is None:
-        return Response(status_code=status)
-    return Response(reply.body, status, reply.headers, 'application/json')
-
-
-class OperationRoute(Route):
-    """The route of one operation: its path, its one method, its contract."""
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[[Request], Any],
-        *,
-        method: str,
-        operation_id: str,
-        parameters: tuple[Parameter, ...],
-        statuses: tuple[int, ...],
-        security: list[dict[str, list[str]]],
-    ) -> None:
-        super().__init__(path, endpoint, methods=[method], name=operation_id)
-        # Starlette adds HEAD to every GET; the contract has no HEAD.
-        self.methods = {method}
-        self.operation_id = operation_id
-        self.parameters = parameters
-        self.statuses = statuses
-        self.security = security
-
-
 class ListTasksParameters(ContractModel):
     """The parameters of listTasks."""
 
@@ -350,7 +193,7 @@ def build_routes(
     public_context: Callable[[Request], AsyncIterator[PublicContextT]],
 ) -> list[OperationRoute]:
     """Routes for every operation, each delegating to its handler."""
-    check_handlers(handlers)
+    check_handlers(handlers, Handlers, OPERATIONS)
     enter = asynccontextmanager(context)
     enter_public = asynccontextmanager(public_context)
     routes: list[OperationRoute] = []
@@ -366,7 +209,7 @@ def build_routes(
     async def list_tasks(request: Request) -> Response:
         """listTasks: List the user's tasks, one page at a time"""
         async with enter(request) as ctx:
-            parameters = _read_parameters(
+            parameters = read_parameters(
                 ListTasksParameters, list_tasks_parameters, request
             )
             reply = await handlers.list_tasks(
@@ -377,7 +220,7 @@ def build_routes(
                 completed=parameters.completed,
                 sort=parameters.sort,
             )
-            return _respond(reply, 200)
+            return respond(reply, 200)
 
     routes.append(
         OperationRoute(
@@ -399,8 +242,8 @@ def build_routes(
     async def create_task(request: Request) -> Response:
         """createTask: Create a task"""
         async with enter(request) as ctx:
-            body = await _read_body(TaskCreate, request)
-            parameters = _read_parameters(
+            body = await read_body(TaskCreate, request)
+            parameters = read_parameters(
                 CreateTaskParameters, create_task_parameters, request
             )
             reply = await handlers.create_task(
@@ -409,7 +252,7 @@ def build_routes(
                 idempotency_key=parameters.idempotency_key,
                 body=body,
             )
-            return _respond(reply, 201)
+            return respond(reply, 201)
 
     routes.append(
         OperationRoute(
@@ -431,7 +274,7 @@ def build_routes(
     async def get_task(request: Request) -> Response:
         """getTask: Get one task"""
         async with enter(request) as ctx:
-            parameters = _read_parameters(
+            parameters = read_parameters(
                 GetTaskParameters, get_task_parameters, request
             )
             reply = await handlers.get_task(
@@ -439,7 +282,7 @@ def build_routes(
                 user_id=parameters.user_id,
                 task_id=parameters.task_id,
             )
-            return _respond(reply, 200)
+            return respond(reply, 200)
 
     routes.append(
         OperationRoute(
@@ -462,8 +305,8 @@ def build_routes(
     async def update_task(request: Request) -> Response:
         """updateTask: Replace a task's fields"""
         async with enter(request) as ctx:
-            body = await _read_body(TaskUpdate, request)
-            parameters = _read_parameters(
+            body = await read_body(TaskUpdate, request)
+            parameters = read_parameters(
                 UpdateTaskParameters, update_task_parameters, request
             )
             reply = await handlers.update_task(
@@ -473,7 +316,7 @@ def build_routes(
                 if_match=parameters.if_match,
                 body=body,
             )
-            return _respond(reply, 200)
+            return respond(reply, 200)
 
     routes.append(
         OperationRoute(
@@ -496,7 +339,7 @@ def build_routes(
     async def delete_task(request: Request) -> Response:
         """deleteTask: Delete a task"""
         async with enter(request) as ctx:
-            parameters = _read_parameters(
+            parameters = read_parameters(
                 DeleteTaskParameters, delete_task_parameters, request
             )
             await handlers.delete_task(
@@ -505,7 +348,7 @@ def build_routes(
                 task_id=parameters.task_id,
                 if_match=parameters.if_match,
             )
-            return _respond(None, 204)
+            return respond(None, 204)
 
     routes.append(
         OperationRoute(
@@ -525,7 +368,7 @@ def build_routes(
             reply = await handlers.get_health(
                 ctx,
             )
-            return _respond(reply, 200)
+            return respond(reply, 200)
 
     routes.append(
         OperationRoute(
@@ -545,7 +388,7 @@ def build_routes(
             reply = await handlers.get_readiness(
                 ctx,
             )
-            return _respond(reply, 200)
+            return respond(reply, 200)
 
     routes.append(
         OperationRoute(

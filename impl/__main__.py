@@ -15,12 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
-from generated.routes import HandlerBindingError, check_handlers
+from generated.routes import OPERATIONS, Handlers
 from impl import dev_keys, embedded
 from impl.auth import build_verifier
 from impl.binding import ColumnBindingError
 from impl.logs import log_config
 from impl.settings import Settings, SettingsError
+from runtime.binding import HandlerBindingError, check_handlers
 
 logger = logging.getLogger("impl")
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
@@ -87,7 +88,7 @@ def check_binding() -> None:
     a field, sort key or handler that is missing stops the service here."""
     from impl import app
 
-    check_handlers(app.HANDLERS)
+    check_handlers(app.HANDLERS, Handlers, OPERATIONS)
 
 
 def one_line(error: Exception) -> str:

@@ -54,7 +54,6 @@ from generated.models import (
     TaskSort,
     TaskUpdate,
 )
-from generated.routes import Reply
 from impl import pagination
 from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
 from impl.database import Record, Statement, compile_statement
@@ -63,6 +62,7 @@ from impl.errors import NotFound, Problem, sqlstate
 from impl.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.preconditions import PreconditionFailed, etag, parse_if_match
 from impl.tables import idempotency_keys, tasks, users
+from runtime.routes import Reply
 
 # Bind parameters named unlike columns: SQLAlchemy reserves column names
 # for the VALUES and SET clauses.

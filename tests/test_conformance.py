@@ -15,8 +15,8 @@ import httpx
 import pytest
 import yaml
 
-from generated.routes import OperationRoute
 from impl.settings import PROJECT_ROOT
+from runtime.routes import OperationRoute
 from tests.support import Keys, LiveServer
 
 CONTRACT = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())

@@ -61,8 +61,8 @@ def write_models(spec: Path, target: Path) -> None:
         capitalise_enum_members=True,
         disable_timestamp=True,
         custom_file_header=header(spec),
-        # Every model shares the rules of generated/base.py (no NUL in text).
-        base_class=".base.ContractModel",
+        # Every model shares runtime/models.py's exact formats.
+        base_class="runtime.models.ContractModel",
         # Enum defaults as members, constrained items as plain annotated
         # types (list[str] with constraints), not RootModel wrappers.
         set_default_enum_member=True,
@@ -90,11 +90,6 @@ def write_routes(spec: Path, target_dir: Path) -> None:
         body = (scratch / name).read_text(encoding="utf-8")
         (target_dir / name).write_text(f"{header(spec)}\n{body}", encoding="utf-8")
     shutil.rmtree(scratch)
-
-
-def write_base(spec: Path, target_dir: Path) -> None:
-    body = (TEMPLATES / "models" / "base.py").read_text(encoding="utf-8")
-    (target_dir / "base.py").write_text(f"{header(spec)}\n{body}", encoding="utf-8")
 
 
 # Rules a contract must state before code is generated from it.
@@ -189,7 +184,6 @@ def generate_into(target_dir: Path, spec: Path = SPEC) -> None:
     # It also relies on datamodel-code-generator's implicit black and isort,
     # which now warns on every run; the formatters are pinned in pyproject.toml.
     warnings.filterwarnings("ignore", category=FutureWarning)
-    write_base(spec, target_dir)
     write_models(spec, target_dir / "models.py")
     write_routes(spec, target_dir)
 

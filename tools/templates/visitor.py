@@ -16,7 +16,7 @@ from fastapi_code_generator.parser import OpenAPIParser
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 # The types datamodel-code-generator gives these formats in generated/models.py,
 # so that a parameter and a body field of one format read alike
-# (generated/base.py holds both to the format's grammar).
+# (runtime/models.py holds both to the format's grammar).
 FORMAT_TYPES = {
     "uuid": "UUID",
     "date": "date",

@@ -1,0 +1,133 @@
+"""The machinery of a generated route: reading, replying, routing.
+
+Each generated route does what FastAPI would do for its operation, in the
+same order and with the same errors, without its per-request dependency
+solving: enter the context (authentication first), read the body into its
+model, validate every parameter at once with one prebuilt model, call the
+handler, and send the JSON bytes the handler returns.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.responses import Response
+from starlette.routing import Route
+
+ContextT = TypeVar("ContextT")
+ContextT_contra = TypeVar("ContextT_contra", contravariant=True)
+PublicContextT = TypeVar("PublicContextT")
+PublicContextT_contra = TypeVar("PublicContextT_contra", contravariant=True)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT_co = TypeVar("ModelT_co", bound=BaseModel, covariant=True)
+
+
+class Reply(Generic[ModelT_co]):
+    """A response body of schema `ModelT_co`, as JSON bytes, with its headers.
+
+    `Reply.of(model)` serializes a model. A handler that reads typed columns
+    may instead serialize a row itself, once, without validating it again;
+    the contract's response checks (schemathesis) hold it to the schema.
+    """
+
+    __slots__ = ("body", "headers")
+
+    def __init__(self, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        self.body = body
+        self.headers = headers
+
+    @classmethod
+    def of(
+        cls, model: ModelT, headers: Mapping[str, str] | None = None
+    ) -> "Reply[ModelT]":
+        return Reply(model.__pydantic_serializer__.to_json(model), headers)
+
+
+class Parameter:
+    """Where one parameter of an operation comes from."""
+
+    __slots__ = ("key", "location", "name", "required")
+
+    def __init__(self, name: str, location: str, key: str, required: bool) -> None:
+        self.name = name
+        self.location = location
+        self.key = key
+        self.required = required
+
+    def raw(self, request: Request) -> str | None:
+        if self.location == "path":
+            value: str | None = request.path_params.get(self.key)
+        elif self.location == "query":
+            value = request.query_params.get(self.key)
+        else:
+            value = request.headers.get(self.key)
+        return value
+
+
+def read_parameters(
+    model: type[ModelT], parameters: tuple[Parameter, ...], request: Request
+) -> ModelT:
+    """Every parameter, validated at once as FastAPI would (lax: '5' is 5)."""
+    raw = {}
+    for parameter in parameters:
+        value = parameter.raw(request)
+        if value is not None:
+            raw[parameter.name] = value
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        where = {p.name: (p.location, p.key) for p in parameters}
+        raise RequestValidationError(
+            [
+                {**e, "loc": (*where[str(e["loc"][0])], *e["loc"][1:])}
+                for e in error.errors(include_url=False)
+            ]
+        ) from None
+
+
+async def read_body(model: type[ModelT], request: Request) -> ModelT:
+    """The request body, read into `model`.
+
+    Strict JSON-mode validation accepts date-times and UUIDs as strings but no
+    "yes" or 0 for a bool, and refuses malformed JSON and lone surrogates.
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.partition(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Send the request body as application/json.")
+    try:
+        return model.model_validate_json(await request.body(), strict=True)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+
+
+def respond(reply: Reply[BaseModel] | None, status: int) -> Response:
+    if reply is None:
+        return Response(status_code=status)
+    return Response(reply.body, status, reply.headers, "application/json")
+
+
+class OperationRoute(Route):
+    """The route of one operation: its path, its one method, its contract."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Any],
+        *,
+        method: str,
+        operation_id: str,
+        parameters: tuple[Parameter, ...],
+        statuses: tuple[int, ...],
+        security: list[dict[str, list[str]]],
+    ) -> None:
+        super().__init__(path, endpoint, methods=[method], name=operation_id)
+        # Starlette adds HEAD to every GET; the contract has no HEAD.
+        self.methods = {method}
+        self.operation_id = operation_id
+        self.parameters = parameters
+        self.statuses = statuses
+        self.security = security
