@@ -16,27 +16,23 @@ handler that is missing, not async, or whose signature differs from the
 """
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Annotated, Protocol
 from uuid import UUID
 
 from fastapi import Request
 from pydantic import Field
-from starlette.responses import Response
 
-from runtime.binding import check_handlers
 from runtime.models import ContractModel
 from runtime.routes import (
     ContextT,
     ContextT_contra,
+    Operation,
     OperationRoute,
     Parameter,
     PublicContextT,
     PublicContextT_contra,
     Reply,
-    read_body,
-    read_parameters,
-    respond,
+    routes_for,
 )
 
 from .models import Health, Task, TaskCreate, TaskList, TaskSort, TaskUpdate
@@ -121,18 +117,6 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
         ...
 
 
-OPERATIONS: dict[str, str] = {
-    'listTasks': 'list_tasks',
-    'createTask': 'create_task',
-    'getTask': 'get_task',
-    'updateTask': 'update_task',
-    'deleteTask': 'delete_task',
-    'getHealth': 'get_health',
-    'getReadiness': 'get_readiness',
-}
-"""Each operationId of the contract, and the name of its handler."""
-
-
 class ListTasksParameters(ContractModel):
     """The parameters of listTasks."""
 
@@ -187,219 +171,127 @@ class DeleteTaskParameters(ContractModel):
     if_match: Annotated[str | None, Field(max_length=1024)] = None
 
 
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        operation_id='listTasks',
+        summary="List the user's tasks, one page at a time",
+        handler='list_tasks',
+        method='GET',
+        path='/api/{user_id}/tasks',
+        parameters=(
+            Parameter('user_id', 'path', 'user_id', True),
+            Parameter('limit', 'query', 'limit', False),
+            Parameter('cursor', 'query', 'cursor', False),
+            Parameter('completed', 'query', 'completed', False),
+            Parameter('sort', 'query', 'sort', False),
+        ),
+        parameters_model=ListTasksParameters,
+        body=None,
+        success=200,
+        statuses=(200, 400, 401, 403, 422, 503),
+        security=[{'bearerAuth': []}],
+    ),
+    Operation(
+        operation_id='createTask',
+        summary='Create a task',
+        handler='create_task',
+        method='POST',
+        path='/api/{user_id}/tasks',
+        parameters=(
+            Parameter('user_id', 'path', 'user_id', True),
+            Parameter('idempotency_key', 'header', 'Idempotency-Key', False),
+        ),
+        parameters_model=CreateTaskParameters,
+        body=TaskCreate,
+        success=201,
+        statuses=(201, 400, 401, 403, 409, 413, 415, 422, 503),
+        security=[{'bearerAuth': []}],
+    ),
+    Operation(
+        operation_id='getTask',
+        summary='Get one task',
+        handler='get_task',
+        method='GET',
+        path='/api/{user_id}/tasks/{task_id}',
+        parameters=(
+            Parameter('user_id', 'path', 'user_id', True),
+            Parameter('task_id', 'path', 'task_id', True),
+        ),
+        parameters_model=GetTaskParameters,
+        body=None,
+        success=200,
+        statuses=(200, 401, 403, 404, 422, 503),
+        security=[{'bearerAuth': []}],
+    ),
+    Operation(
+        operation_id='updateTask',
+        summary="Replace a task's fields",
+        handler='update_task',
+        method='PUT',
+        path='/api/{user_id}/tasks/{task_id}',
+        parameters=(
+            Parameter('user_id', 'path', 'user_id', True),
+            Parameter('task_id', 'path', 'task_id', True),
+            Parameter('if_match', 'header', 'If-Match', False),
+        ),
+        parameters_model=UpdateTaskParameters,
+        body=TaskUpdate,
+        success=200,
+        statuses=(200, 400, 401, 403, 404, 412, 413, 415, 422, 503),
+        security=[{'bearerAuth': []}],
+    ),
+    Operation(
+        operation_id='deleteTask',
+        summary='Delete a task',
+        handler='delete_task',
+        method='DELETE',
+        path='/api/{user_id}/tasks/{task_id}',
+        parameters=(
+            Parameter('user_id', 'path', 'user_id', True),
+            Parameter('task_id', 'path', 'task_id', True),
+            Parameter('if_match', 'header', 'If-Match', False),
+        ),
+        parameters_model=DeleteTaskParameters,
+        body=None,
+        success=204,
+        statuses=(204, 401, 403, 404, 412, 422, 503),
+        security=[{'bearerAuth': []}],
+    ),
+    Operation(
+        operation_id='getHealth',
+        summary='Whether the process is up',
+        handler='get_health',
+        method='GET',
+        path='/health',
+        parameters=(),
+        parameters_model=None,
+        body=None,
+        success=200,
+        statuses=(200,),
+        security=[],
+    ),
+    Operation(
+        operation_id='getReadiness',
+        summary='Whether the service can serve requests',
+        handler='get_readiness',
+        method='GET',
+        path='/ready',
+        parameters=(),
+        parameters_model=None,
+        body=None,
+        success=200,
+        statuses=(200, 503),
+        security=[],
+    ),
+)
+"""Every operation of the contract, as data: what its route reads, which
+handler it calls, what it answers."""
+
+
 def build_routes(
     handlers: Handlers[ContextT, PublicContextT],
     context: Callable[[Request], AsyncIterator[ContextT]],
     public_context: Callable[[Request], AsyncIterator[PublicContextT]],
 ) -> list[OperationRoute]:
     """Routes for every operation, each delegating to its handler."""
-    check_handlers(handlers, Handlers, OPERATIONS)
-    enter = asynccontextmanager(context)
-    enter_public = asynccontextmanager(public_context)
-    routes: list[OperationRoute] = []
-
-    list_tasks_parameters = (
-        Parameter('user_id', 'path', 'user_id', True),
-        Parameter('limit', 'query', 'limit', False),
-        Parameter('cursor', 'query', 'cursor', False),
-        Parameter('completed', 'query', 'completed', False),
-        Parameter('sort', 'query', 'sort', False),
-    )
-
-    async def list_tasks(request: Request) -> Response:
-        """listTasks: List the user's tasks, one page at a time"""
-        async with enter(request) as ctx:
-            parameters = read_parameters(
-                ListTasksParameters, list_tasks_parameters, request
-            )
-            reply = await handlers.list_tasks(
-                ctx,
-                user_id=parameters.user_id,
-                limit=parameters.limit,
-                cursor=parameters.cursor,
-                completed=parameters.completed,
-                sort=parameters.sort,
-            )
-            return respond(reply, 200)
-
-    routes.append(
-        OperationRoute(
-            '/api/{user_id}/tasks',
-            list_tasks,
-            method='GET',
-            operation_id='listTasks',
-            parameters=list_tasks_parameters,
-            statuses=(200, 400, 401, 403, 422, 503),
-            security=[{'bearerAuth': []}],
-        )
-    )
-
-    create_task_parameters = (
-        Parameter('user_id', 'path', 'user_id', True),
-        Parameter('idempotency_key', 'header', 'Idempotency-Key', False),
-    )
-
-    async def create_task(request: Request) -> Response:
-        """createTask: Create a task"""
-        async with enter(request) as ctx:
-            body = await read_body(TaskCreate, request)
-            parameters = read_parameters(
-                CreateTaskParameters, create_task_parameters, request
-            )
-            reply = await handlers.create_task(
-                ctx,
-                user_id=parameters.user_id,
-                idempotency_key=parameters.idempotency_key,
-                body=body,
-            )
-            return respond(reply, 201)
-
-    routes.append(
-        OperationRoute(
-            '/api/{user_id}/tasks',
-            create_task,
-            method='POST',
-            operation_id='createTask',
-            parameters=create_task_parameters,
-            statuses=(201, 400, 401, 403, 409, 413, 415, 422, 503),
-            security=[{'bearerAuth': []}],
-        )
-    )
-
-    get_task_parameters = (
-        Parameter('user_id', 'path', 'user_id', True),
-        Parameter('task_id', 'path', 'task_id', True),
-    )
-
-    async def get_task(request: Request) -> Response:
-        """getTask: Get one task"""
-        async with enter(request) as ctx:
-            parameters = read_parameters(
-                GetTaskParameters, get_task_parameters, request
-            )
-            reply = await handlers.get_task(
-                ctx,
-                user_id=parameters.user_id,
-                task_id=parameters.task_id,
-            )
-            return respond(reply, 200)
-
-    routes.append(
-        OperationRoute(
-            '/api/{user_id}/tasks/{task_id}',
-            get_task,
-            method='GET',
-            operation_id='getTask',
-            parameters=get_task_parameters,
-            statuses=(200, 401, 403, 404, 422, 503),
-            security=[{'bearerAuth': []}],
-        )
-    )
-
-    update_task_parameters = (
-        Parameter('user_id', 'path', 'user_id', True),
-        Parameter('task_id', 'path', 'task_id', True),
-        Parameter('if_match', 'header', 'If-Match', False),
-    )
-
-    async def update_task(request: Request) -> Response:
-        """updateTask: Replace a task's fields"""
-        async with enter(request) as ctx:
-            body = await read_body(TaskUpdate, request)
-            parameters = read_parameters(
-                UpdateTaskParameters, update_task_parameters, request
-            )
-            reply = await handlers.update_task(
-                ctx,
-                user_id=parameters.user_id,
-                task_id=parameters.task_id,
-                if_match=parameters.if_match,
-                body=body,
-            )
-            return respond(reply, 200)
-
-    routes.append(
-        OperationRoute(
-            '/api/{user_id}/tasks/{task_id}',
-            update_task,
-            method='PUT',
-            operation_id='updateTask',
-            parameters=update_task_parameters,
-            statuses=(200, 400, 401, 403, 404, 412, 413, 415, 422, 503),
-            security=[{'bearerAuth': []}],
-        )
-    )
-
-    delete_task_parameters = (
-        Parameter('user_id', 'path', 'user_id', True),
-        Parameter('task_id', 'path', 'task_id', True),
-        Parameter('if_match', 'header', 'If-Match', False),
-    )
-
-    async def delete_task(request: Request) -> Response:
-        """deleteTask: Delete a task"""
-        async with enter(request) as ctx:
-            parameters = read_parameters(
-                DeleteTaskParameters, delete_task_parameters, request
-            )
-            await handlers.delete_task(
-                ctx,
-                user_id=parameters.user_id,
-                task_id=parameters.task_id,
-                if_match=parameters.if_match,
-            )
-            return respond(None, 204)
-
-    routes.append(
-        OperationRoute(
-            '/api/{user_id}/tasks/{task_id}',
-            delete_task,
-            method='DELETE',
-            operation_id='deleteTask',
-            parameters=delete_task_parameters,
-            statuses=(204, 401, 403, 404, 412, 422, 503),
-            security=[{'bearerAuth': []}],
-        )
-    )
-
-    async def get_health(request: Request) -> Response:
-        """getHealth: Whether the process is up"""
-        async with enter_public(request) as ctx:
-            reply = await handlers.get_health(
-                ctx,
-            )
-            return respond(reply, 200)
-
-    routes.append(
-        OperationRoute(
-            '/health',
-            get_health,
-            method='GET',
-            operation_id='getHealth',
-            parameters=(),
-            statuses=(200,),
-            security=[],
-        )
-    )
-
-    async def get_readiness(request: Request) -> Response:
-        """getReadiness: Whether the service can serve requests"""
-        async with enter_public(request) as ctx:
-            reply = await handlers.get_readiness(
-                ctx,
-            )
-            return respond(reply, 200)
-
-    routes.append(
-        OperationRoute(
-            '/ready',
-            get_readiness,
-            method='GET',
-            operation_id='getReadiness',
-            parameters=(),
-            statuses=(200, 503),
-            security=[],
-        )
-    )
-
-    return routes
+    return routes_for(OPERATIONS, Handlers, handlers, context, public_context)

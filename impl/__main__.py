@@ -88,7 +88,9 @@ def check_binding() -> None:
     a field, sort key or handler that is missing stops the service here."""
     from impl import app
 
-    check_handlers(app.HANDLERS, Handlers, OPERATIONS)
+    check_handlers(
+        app.HANDLERS, Handlers, {o.operation_id: o.handler for o in OPERATIONS}
+    )
 
 
 def one_line(error: Exception) -> str:

@@ -7,7 +7,9 @@ model, validate every parameter at once with one prebuilt model, call the
 handler, and send the JSON bytes the handler returns.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from fastapi import HTTPException, Request
@@ -15,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 from starlette.routing import Route
+
+from runtime.binding import check_handlers
 
 ContextT = TypeVar("ContextT")
 ContextT_contra = TypeVar("ContextT_contra", contravariant=True)
@@ -131,3 +135,83 @@ class OperationRoute(Route):
         self.parameters = parameters
         self.statuses = statuses
         self.security = security
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of a contract, as its generated table states it."""
+
+    operation_id: str
+    summary: str
+    handler: str
+    """The name of its method in the Handlers protocol."""
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    parameters_model: type[BaseModel] | None
+    """The one model that validates every parameter at once."""
+    body: type[BaseModel] | None
+    success: int
+    statuses: tuple[int, ...]
+    security: list[dict[str, list[str]]]
+
+    @property
+    def public(self) -> bool:
+        """Whether the contract secures it with nothing (`security: []`)."""
+        return self.security == []
+
+
+def _endpoint(
+    operation: Operation,
+    handler: Callable[..., Any],
+    enter: Callable[[Request], AbstractAsyncContextManager[Any]],
+) -> Callable[[Request], Any]:
+    body_model, parameters_model = operation.body, operation.parameters_model
+    parameters, success = operation.parameters, operation.success
+    names = tuple(parameter.name for parameter in parameters)
+
+    async def endpoint(request: Request) -> Response:
+        async with enter(request) as ctx:
+            arguments: dict[str, Any] = {}
+            if body_model is not None:
+                arguments["body"] = await read_body(body_model, request)
+            if parameters_model is not None:
+                values = read_parameters(parameters_model, parameters, request)
+                for name in names:
+                    arguments[name] = getattr(values, name)
+            reply = await handler(ctx, **arguments)
+            return respond(reply, success)
+
+    endpoint.__name__ = operation.handler
+    endpoint.__doc__ = f"{operation.operation_id}: {operation.summary}"
+    return endpoint
+
+
+def routes_for(
+    operations: tuple[Operation, ...],
+    protocol: type,
+    handlers: object,
+    context: Callable[[Request], AsyncIterator[Any]],
+    public_context: Callable[[Request], AsyncIterator[Any]],
+) -> list[OperationRoute]:
+    """A route per operation, each calling its handler; HandlerBindingError
+    first if any handler does not fit `protocol`."""
+    check_handlers(handlers, protocol, {o.operation_id: o.handler for o in operations})
+    enter = asynccontextmanager(context)
+    enter_public = asynccontextmanager(public_context)
+    return [
+        OperationRoute(
+            operation.path,
+            _endpoint(
+                operation,
+                getattr(handlers, operation.handler),
+                enter_public if operation.public else enter,
+            ),
+            method=operation.method,
+            operation_id=operation.operation_id,
+            parameters=operation.parameters,
+            statuses=operation.statuses,
+            security=operation.security,
+        )
+        for operation in operations
+    ]

@@ -88,7 +88,8 @@ def test_every_request_body_is_read_into_its_schema() -> None:
     from generated.routes import OPERATIONS, Handlers
 
     for operation in contract_operations().values():
-        handler = getattr(Handlers, OPERATIONS[operation["operationId"]])
+        [bound] = [o for o in OPERATIONS if o.operation_id == operation["operationId"]]
+        handler = getattr(Handlers, bound.handler)
         body = handler.__annotations__.get("body")
         if "requestBody" in operation:
             schema = operation["requestBody"]["content"]["application/json"]["schema"]

@@ -28,7 +28,7 @@ HANDLERS = handlers.Handlers()
 
 
 def handlers_except(**changes: Any) -> SimpleNamespace:
-    functions = {name: getattr(HANDLERS, name) for name in OPERATIONS.values()}
+    functions = {o.handler: getattr(HANDLERS, o.handler) for o in OPERATIONS}
     functions.update(changes)
     return SimpleNamespace(**{k: v for k, v in functions.items() if v is not None})
 
