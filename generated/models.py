@@ -91,11 +91,11 @@ class TaskList(ContractModel):
 
 class TaskSort(StrEnum):
     CREATED_AT = 'created_at'
-    FIELD_CREATED_AT = '-created_at'
+    DESC_CREATED_AT = '-created_at'
     UPDATED_AT = 'updated_at'
-    FIELD_UPDATED_AT = '-updated_at'
+    DESC_UPDATED_AT = '-updated_at'
     TITLE = 'title'
-    FIELD_TITLE = '-title'
+    DESC_TITLE = '-title'
 
 
 class Status(StrEnum):

@@ -99,9 +99,11 @@ def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
     assert 'of "get_task" is incompatible with supertype' in result.stdout
 
 
-def generate_into(target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml") -> None:
+def run_generator(
+    target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml"
+) -> subprocess.CompletedProcess[str]:
     target.mkdir()
-    result = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-c",
@@ -116,6 +118,10 @@ def generate_into(target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml") -> N
         text=True,
         check=False,
     )
+
+
+def generate_into(target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml") -> None:
+    result = run_generator(target, spec)
     assert result.returncode == 0, f"the generator failed:\n{result.stderr}"
 
 
@@ -370,3 +376,44 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
     assert "Traceback" not in result.stderr
     for missing in ("TaskCreate.due_at: add a `due_at` column", "TaskSort rank"):
         assert missing in result.stderr, result.stderr
+
+
+def free_text_without_pattern(spec: Spec) -> None:
+    spec["components"]["schemas"]["TaskCreate"]["properties"]["notes"] = {
+        "type": "string"
+    }
+
+
+def query_text_without_pattern(spec: Spec) -> None:
+    spec["paths"]["/api/{user_id}/tasks"]["get"]["parameters"].append(
+        {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "[a-z]"}}
+    )
+
+
+def property_named_for_no_one(spec: Spec) -> None:
+    spec["components"]["schemas"]["TaskCreate"]["properties"]["_rank"] = {
+        "type": "integer"
+    }
+
+
+@pytest.mark.parametrize(
+    ("vary", "named"),
+    [
+        (free_text_without_pattern, "TaskCreate/properties/notes: give it a pattern"),
+        (query_text_without_pattern, "parameter q (schema): give it a pattern"),
+        (property_named_for_no_one, "properties/_rank: start its name with a letter"),
+    ],
+)
+def test_make_generate_refuses_a_contract_that_leaves_out_a_rule(
+    tmp_path: Path, vary: Any, named: str
+) -> None:
+    spec = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
+    vary(spec)
+    (tmp_path / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+    result = run_generator(tmp_path / "generated", tmp_path / "openapi.yaml")
+
+    assert result.returncode != 0
+    assert "breaks a rule of the generator" in result.stderr, result.stderr
+    assert named in result.stderr, result.stderr
+    assert not list((tmp_path / "generated").iterdir())

@@ -59,6 +59,11 @@ def write_models(spec: Path, target: Path) -> None:
         use_union_operator=True,
         # Upper-case members: `title` would shadow str.title on a StrEnum.
         capitalise_enum_members=True,
+        # A member for a value no name can start with, TaskSort's `-title`,
+        # is DESC_TITLE: a leading `-` means descending there. No property
+        # gets the prefix: check_rules refuses one that does not start with
+        # a letter.
+        special_field_name_prefix="desc",
         disable_timestamp=True,
         custom_file_header=header(spec),
         # Every model shares runtime/models.py's exact formats.
@@ -169,11 +174,22 @@ class ContractRuleError(ValueError):
     """The contract leaves out a rule the service has to enforce."""
 
 
+def unnamable_properties(spec: dict[str, Any]) -> list[str]:
+    """Properties whose names cannot start a Python name as they are."""
+    return [
+        f"#/components/schemas/{schema}/properties/{name}: start its name with a letter"
+        for schema, node in spec.get("components", {}).get("schemas", {}).items()
+        for name in node.get("properties", {})
+        if not re.match(r"[A-Za-z]", name)
+    ]
+
+
 def check_rules(spec: Path) -> None:
-    violations = nul_rule_violations(yaml.safe_load(spec.read_text(encoding="utf-8")))
+    contract = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    violations = nul_rule_violations(contract) + unnamable_properties(contract)
     if violations:
         raise ContractRuleError(
-            f"{spec.name} lets NUL into free text:\n  " + "\n  ".join(violations)
+            f"{spec.name} breaks a rule of the generator:\n  " + "\n  ".join(violations)
         )
 
 
