@@ -44,12 +44,11 @@ import asyncpg
 import httpx
 import matplotlib
 import psutil
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
+from bench.yardstick_auth import Signer
 from impl import migrate
 from impl.settings import Settings
-from tests.support import Keys
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -130,7 +129,7 @@ async def create_database(server_url: str, name: str) -> str:
     return url
 
 
-def users_lines(keys: Keys) -> tuple[list[str], list[tuple[Any, ...]]]:
+def users_lines(keys: Signer) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The users file's lines (id, token, task ids) and the task rows behind it."""
     now = datetime.now(UTC)
     lines: list[str] = []
@@ -144,7 +143,7 @@ def users_lines(keys: Keys) -> tuple[list[str], list[tuple[Any, ...]]]:
             at = now - timedelta(seconds=i)
             rows.append((user, task_id, f"Task {i}", None, i % 3 == 0, 1, at, at))
         lines.append(
-            f"{user} {keys.token(user, exp=int(time.time()) + 7200)} "
+            f"{user} {keys.token(user)} "
             f"{','.join(map(str, stable))} {','.join(map(str, deletable))}"
         )
     return lines, rows
@@ -314,9 +313,9 @@ def ratios(service: list[Load], other: list[Load]) -> dict[str, float]:
     return {"overall": total, "min": min(per_round), "max": max(per_round)}
 
 
-def measure_flat_latency(target: Target, keys: Keys, tmp: Path) -> dict[str, Any]:
+def measure_flat_latency(target: Target, keys: Signer, tmp: Path) -> dict[str, Any]:
     users_file = tmp / "flat-user.txt"
-    token = keys.token("flat-user", exp=int(time.time()) + 7200)
+    token = keys.token("flat-user")
     users_file.write_text(f"flat-user {token} - -\n")
     sizes = {"1,000 tasks": (100, 900), "1,000,000 tasks": (100_000, 900_000)}
     p50 = {}
@@ -383,7 +382,7 @@ def main() -> int:
         print("wrk is not installed: `sudo apt-get install wrk` (Debian, Ubuntu)")
         return 1
     RESULTS.mkdir(parents=True, exist_ok=True)
-    keys = Keys(Ed25519PrivateKey.generate(), "bench", ISSUER, AUDIENCE)
+    keys = Signer(ISSUER, AUDIENCE)
     lines, rows = users_lines(keys)
     with (
         database_server() as server_url,

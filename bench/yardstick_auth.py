@@ -1,14 +1,19 @@
-"""Token checks for the yardsticks: PyJWT on every request, no cache.
+"""Tokens for the benchmark: minted by its own key, checked by the yardsticks
+with PyJWT on every request, no cache.
 
 The ceiling and the conventional app share this instead of importing the
-service's impl.auth, so that a change to the product never moves them.
+service's impl.auth (or the tests' helpers), so that a change to the
+product never moves them.
 """
 
 import json
 import os
+import time
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
 
 
 class TokenChecker:
@@ -46,3 +51,29 @@ class TokenChecker:
 
 def database_url() -> str:
     return os.environ["DATABASE_URL"]
+
+
+class Signer:
+    """The benchmark's identity provider: an Ed25519 key that signs tokens as
+    Better Auth does (EdDSA, a kid) and publishes itself as a JWKS."""
+
+    def __init__(self, issuer: str, audience: str, kid: str = "bench") -> None:
+        self.private_key = Ed25519PrivateKey.generate()
+        self.issuer, self.audience, self.kid = issuer, audience, kid
+
+    def jwks_json(self) -> str:
+        public = json.loads(OKPAlgorithm.to_jwk(self.private_key.public_key()))
+        return json.dumps({"keys": [{**public, "kid": self.kid}]})
+
+    def token(self, subject: str, lifetime: int = 7200) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": subject,
+            "iat": now,
+            "exp": now + lifetime,
+            "iss": self.issuer,
+            "aud": self.audience,
+        }
+        return jwt.encode(
+            claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid}
+        )

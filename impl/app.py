@@ -15,8 +15,8 @@ from generated.routes import Handlers, build_routes
 from impl import contract, docs, embedded, errors, handlers, housekeeping, migrate
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
+from impl.contexts import PublicContext, RequestContext, public_context, request_context
 from impl.database import open_database
-from impl.deps import PublicContext, RequestContext, public_context, request_context
 from impl.logs import RequestIdMiddleware
 from impl.settings import Settings
 

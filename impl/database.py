@@ -1,4 +1,4 @@
-"""The asyncpg pool, the statements it runs, and the per-request lease.
+"""The asyncpg pool, the statements it runs, and the per-request access.
 
 SQLAlchemy Core builds every statement from the SQLModel tables; `compile`
 turns each one, once, at import, into asyncpg SQL with positional
@@ -151,6 +151,10 @@ async def _keep_session_state(connection: asyncpg.Connection) -> None:
     transactions are still rolled back by the pool itself."""
 
 
+class DatabaseUnreachable(Exception):
+    """The server could not be reached, or did not answer in time."""
+
+
 class Database:
     """The pool, and the one way requests run statements on it."""
 
@@ -163,6 +167,21 @@ class Database:
         self, statement: Statement, params: Mapping[str, Any]
     ) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows.
+
+        Failing to reach the server (refused, unreachable, a connect or pool
+        timeout, a statement past DB_COMMAND_TIMEOUT) raises
+        DatabaseUnreachable, so that no other OSError is taken for it.
+        """
+        try:
+            return await self._fetch(statement, params)
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnreachable(repr(error)) from error
+
+    async def _fetch(
+        self, statement: Statement, params: Mapping[str, Any]
+    ) -> Sequence[Record]:
+        """Run one statement, retried once after a lost connection if it is
+        idempotent.
 
         The connection goes back to the pool as soon as the rows are in, so a
         pool as large as the number of statements in flight serves any number
@@ -231,14 +250,14 @@ async def open_database(settings: Settings, url: str) -> AsyncIterator[Database]
             pool.terminate()
 
 
-class Lease:
+class DatabaseAccess:
     """A request's access to the database.
 
     It holds no connection of its own: each statement borrows one from the
     pool and gives it back right after (see `Database.fetch`), so a caller
     who fails authentication never reaches the database, and a request that
     is cancelled mid-statement returns its connection all the same. Once the
-    request is over, the lease is closed and refuses further statements.
+    request is over, the access is closed and refuses further statements.
     """
 
     __slots__ = ("_database",)
@@ -250,7 +269,7 @@ class Lease:
         self, statement: Statement, params: Mapping[str, Any]
     ) -> Sequence[Record]:
         if self._database is None:
-            raise RuntimeError("the request is over; its lease is closed")
+            raise RuntimeError("the request is over; its access is closed")
         return await self._database.fetch(statement, params)
 
     def close(self) -> None:

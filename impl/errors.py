@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from impl.database import DRIVER_ERRORS, is_lost_connection
+from impl.database import DRIVER_ERRORS, DatabaseUnreachable, is_lost_connection
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +235,6 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(database_error, _on_database_error)
     # Connecting fails below the driver (refused, unreachable, timed out), a
     # statement outlives DB_COMMAND_TIMEOUT, or the pool has no connection to
-    # lend in time.
-    for unreachable in (OSError, TimeoutError):
-        app.add_exception_handler(unreachable, _on_unreachable_database)
+    # lend in time; any other OSError is a fault of ours (500).
+    app.add_exception_handler(DatabaseUnreachable, _on_unreachable_database)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -56,8 +56,8 @@ from generated.models import (
 )
 from impl import pagination
 from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
+from impl.contexts import PublicContext, RequestContext
 from impl.database import Record, Statement, compile_statement
-from impl.deps import PublicContext, RequestContext
 from impl.errors import NotFound, Problem, sqlstate
 from impl.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.preconditions import PreconditionFailed, etag, parse_if_match

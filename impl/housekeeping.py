@@ -6,7 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import Interval, bindparam, delete, func
 
-from impl.database import DRIVER_ERRORS, Database, compile_statement
+from impl.database import (
+    DRIVER_ERRORS,
+    Database,
+    DatabaseUnreachable,
+    compile_statement,
+)
 from impl.tables import idempotency_keys
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,6 @@ async def purge_forever(database: Database) -> None:
             purged = await purge_expired_keys(database)
             if purged:
                 logger.info("purged %d expired idempotency keys", purged)
-        except (*DRIVER_ERRORS, OSError) as error:
+        except (*DRIVER_ERRORS, DatabaseUnreachable) as error:
             logger.warning("idempotency key purge failed: %s", error)
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)

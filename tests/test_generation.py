@@ -18,7 +18,7 @@ import yaml
 
 from generated.routes import OPERATIONS, build_routes
 from impl import handlers
-from impl.deps import public_context, request_context
+from impl.contexts import public_context, request_context
 from impl.settings import PROJECT_ROOT
 from runtime.binding import HandlerBindingError
 from tests.scratch import scratch_copy

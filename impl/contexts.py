@@ -1,52 +1,50 @@
-"""The contexts handlers receive: who is calling, and a lease on the database.
+"""The contexts handlers receive: who is calling, and its access to the database.
 
 `request_context` serves the operations the contract secures: it
 authenticates first, so nothing else is looked at for an anonymous caller.
 `public_context` serves the probes (`security: []`). Both are async
-generators: whatever happens in the handler, the lease is closed when the
+generators: whatever happens in the handler, the access is closed when the
 request is over.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import Request
 
 from impl.auth import authenticated_user
-from impl.database import Database, Lease
+from impl.database import Database, DatabaseAccess
 
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     user_id: str
     """The authenticated caller; always equal to the path's user_id."""
-    db: Lease
-    headers: dict[str, str] = field(default_factory=dict)
-    """Response headers (Location, ETag); the body is the return value."""
+    db: DatabaseAccess
 
 
 @dataclass(frozen=True, slots=True)
 class PublicContext:
-    db: Lease
+    db: DatabaseAccess
 
 
-def _lease(request: Request) -> Lease:
+def _access(request: Request) -> DatabaseAccess:
     database: Database = request.app.state.database
-    return Lease(database)
+    return DatabaseAccess(database)
 
 
 async def request_context(request: Request) -> AsyncIterator[RequestContext]:
     user_id = await authenticated_user(request)
-    lease = _lease(request)
+    access = _access(request)
     try:
-        yield RequestContext(user_id=user_id, db=lease)
+        yield RequestContext(user_id=user_id, db=access)
     finally:
-        lease.close()
+        access.close()
 
 
 async def public_context(request: Request) -> AsyncIterator[PublicContext]:
-    lease = _lease(request)
+    access = _access(request)
     try:
-        yield PublicContext(db=lease)
+        yield PublicContext(db=access)
     finally:
-        lease.close()
+        access.close()
