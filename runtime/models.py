@@ -14,7 +14,8 @@ import re
 import types
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, Union, get_args, get_origin
+from functools import partial
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import (
@@ -74,33 +75,12 @@ FORMATS: dict[object, Format] = {
 """The Python types the generators give each format, and the format's grammar."""
 
 
-def _format_of(annotation: Any) -> Format | None:
-    """The format of a field's type, looking through `| None` and lists."""
-    if annotation in FORMATS:
-        return FORMATS[annotation]
-    if get_origin(annotation) in (Union, types.UnionType, list):
-        found = [f for f in map(_format_of, get_args(annotation)) if f is not None]
-        return found[0] if found else None
-    return None
+Reader = Callable[[Any], Any]
+"""Takes a field's value as it came and returns what pydantic should read."""
 
 
-_formats_by_model: dict[type[BaseModel], dict[str, Format]] = {}
-
-
-def _formats(model: type[BaseModel]) -> dict[str, Format]:
-    if model not in _formats_by_model:
-        _formats_by_model[model] = {
-            name: found
-            for name, field in model.model_fields.items()
-            if (found := _format_of(field.annotation)) is not None
-        }
-    return _formats_by_model[model]
-
-
-def _read(expected: Format, value: Any) -> Any:
+def _read_format(expected: Format, value: Any) -> Any:
     """The value held to the format's grammar, and read if it is text."""
-    if isinstance(value, list):
-        return [_read(expected, item) for item in value]
     if isinstance(value, str):
         if not expected.grammar.fullmatch(value):
             raise ValueError(f"should be {expected.expected}")
@@ -113,6 +93,67 @@ def _read(expected: Format, value: Any) -> Any:
         # A JSON number, or a bool, never passes for a formatted string.
         raise ValueError(f"should be {expected.expected}, as a string")
     return value
+
+
+def _read_integer(value: Any) -> Any:
+    # JSON Schema counts 603.0 as an integer; pydantic's strict int does not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _reader_of(annotation: Any) -> Reader | None:
+    """What a field of this type reads first, looking through Annotated,
+    `| None` and lists; None when pydantic reads it as the contract means."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _reader_of(get_args(annotation)[0])
+    if annotation in FORMATS:
+        return partial(_read_format, FORMATS[annotation])
+    if annotation is int:
+        return _read_integer
+    if origin in (Union, types.UnionType):
+        found = [r for r in map(_reader_of, get_args(annotation)) if r is not None]
+        return found[0] if found else None
+    if origin is list:
+        item = _reader_of(get_args(annotation)[0])
+        if item is not None:
+            return partial(_each, item)
+    return None
+
+
+def _each(read: Reader, value: Any) -> Any:
+    return [read(item) for item in value] if isinstance(value, list) else value
+
+
+def _is_date_time(annotation: Any) -> bool:
+    if annotation in (AwareDatetime, datetime):
+        return True
+    return any(_is_date_time(arg) for arg in get_args(annotation))
+
+
+class _Fields(NamedTuple):
+    readers: dict[str, Reader]
+    date_times: frozenset[str]
+
+
+_fields_by_model: dict[type[BaseModel], _Fields] = {}
+
+
+def _fields(model: type[BaseModel]) -> _Fields:
+    if model not in _fields_by_model:
+        fields = model.model_fields.items()
+        _fields_by_model[model] = _Fields(
+            readers={
+                name: found
+                for name, field in fields
+                if (found := _reader_of(field.annotation)) is not None
+            },
+            date_times=frozenset(
+                name for name, field in fields if _is_date_time(field.annotation)
+            ),
+        )
+    return _fields_by_model[model]
 
 
 def _in_utc_range(value: Any) -> None:
@@ -132,12 +173,12 @@ class ContractModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _exact_format(cls, value: Any, info: ValidationInfo) -> Any:
-        expected = _formats(cls).get(info.field_name or "")
-        return value if expected is None else _read(expected, value)
+        read = _fields(cls).readers.get(info.field_name or "")
+        return value if read is None else read(value)
 
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any, info: ValidationInfo) -> Any:
-        if _formats(cls).get(info.field_name or "") is DATE_TIME:
+        if info.field_name in _fields(cls).date_times:
             _in_utc_range(value)
         return value
