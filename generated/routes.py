@@ -16,7 +16,7 @@ handler that is missing, not async, or whose signature differs from the
 """
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypedDict
 from uuid import UUID
 
 from fastapi import Request
@@ -26,6 +26,7 @@ from runtime.models import ContractModel
 from runtime.routes import (
     ContextT,
     ContextT_contra,
+    NoHeaders,
     Operation,
     OperationRoute,
     Parameter,
@@ -38,11 +39,30 @@ from runtime.routes import (
 from .models import Health, Task, TaskCreate, TaskList, TaskSort, TaskUpdate
 
 
+class CreateTaskHeaders(TypedDict):
+    """The headers of createTask's 201 response, as the contract requires them."""
+
+    Location: str
+    ETag: str
+
+
+class GetTaskHeaders(TypedDict):
+    """The headers of getTask's 200 response, as the contract requires them."""
+
+    ETag: str
+
+
+class UpdateTaskHeaders(TypedDict):
+    """The headers of updateTask's 200 response, as the contract requires them."""
+
+    ETag: str
+
+
 class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
     """One async handler per operation: a class that subclasses this fits.
 
-    `ctx` is whatever the app's context yields (the caller's identity, a
-    lease on the database); public operations get the public context.
+    `ctx` is whatever the app's context yields (the caller's identity, its
+    access to the database); public operations get the public context.
     """
 
     async def list_tasks(
@@ -54,7 +74,7 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
         cursor: str | None,
         completed: bool | None,
         sort: TaskSort,
-    ) -> Reply[TaskList]:
+    ) -> Reply[TaskList, NoHeaders]:
         """listTasks: GET /api/{user_id}/tasks"""
         ...
 
@@ -65,7 +85,7 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
         user_id: str,
         idempotency_key: str | None,
         body: TaskCreate,
-    ) -> Reply[Task]:
+    ) -> Reply[Task, CreateTaskHeaders]:
         """createTask: POST /api/{user_id}/tasks"""
         ...
 
@@ -75,7 +95,7 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
         *,
         user_id: str,
         task_id: UUID,
-    ) -> Reply[Task]:
+    ) -> Reply[Task, GetTaskHeaders]:
         """getTask: GET /api/{user_id}/tasks/{task_id}"""
         ...
 
@@ -87,7 +107,7 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
         task_id: UUID,
         if_match: str | None,
         body: TaskUpdate,
-    ) -> Reply[Task]:
+    ) -> Reply[Task, UpdateTaskHeaders]:
         """updateTask: PUT /api/{user_id}/tasks/{task_id}"""
         ...
 
@@ -105,14 +125,14 @@ class Handlers(Protocol[ContextT_contra, PublicContextT_contra]):
     async def get_health(
         self,
         ctx: PublicContextT_contra,
-    ) -> Reply[Health]:
+    ) -> Reply[Health, NoHeaders]:
         """getHealth: GET /health"""
         ...
 
     async def get_readiness(
         self,
         ctx: PublicContextT_contra,
-    ) -> Reply[Health]:
+    ) -> Reply[Health, NoHeaders]:
         """getReadiness: GET /ready"""
         ...
 

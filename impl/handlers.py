@@ -54,6 +54,7 @@ from generated.models import (
     TaskSort,
     TaskUpdate,
 )
+from generated.routes import CreateTaskHeaders, GetTaskHeaders, UpdateTaskHeaders
 from impl import pagination
 from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
 from impl.contexts import PublicContext, RequestContext
@@ -62,7 +63,7 @@ from impl.errors import NotFound, Problem, sqlstate
 from impl.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.preconditions import PreconditionFailed, etag, parse_if_match
 from impl.tables import idempotency_keys, tasks, users
-from runtime.routes import Reply
+from runtime.routes import NoHeaders, Reply
 
 # Bind parameters named unlike columns: SQLAlchemy reserves column names
 # for the VALUES and SET clauses.
@@ -83,12 +84,18 @@ def _bound(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
     return {f"new_{field}": value for field, value in body.model_dump().items()}
 
 
-def _reply(row: Mapping[str, Any], created: bool = False) -> Reply[Task]:
+def _reply(row: Mapping[str, Any]) -> Reply[Task, GetTaskHeaders]:
+    """A task as its body, and its version as the ETag."""
     task = dict(row)
-    headers = {"ETag": etag(task.pop("version"))}
-    if created:
-        headers["Location"] = f"/api/{task['user_id']}/tasks/{task['id']}"
-    return Reply(to_json(task), headers)
+    tag = etag(task.pop("version"))
+    return Reply(to_json(task), {"ETag": tag})
+
+
+def _created(row: Mapping[str, Any]) -> Reply[Task, CreateTaskHeaders]:
+    """A new task, with where it lives."""
+    reply = _reply(row)
+    location = f"/api/{row['user_id']}/tasks/{row['id']}"
+    return Reply(reply.body, {"ETag": reply.headers["ETag"], "Location": location})
 
 
 Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
@@ -332,7 +339,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         cursor: str | None,
         completed: bool | None,
         sort: TaskSort,
-    ) -> Reply[TaskList]:
+    ) -> Reply[TaskList, NoHeaders]:
         # Each filter of FILTERS, and its value; those left out are unset.
         values = {
             "completed": completed,
@@ -356,7 +363,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
             last = rows[limit - 1]
             next_cursor = pagination.encode(scope, key, last[key.name], last["id"])
         items: list[dict[str, Any]] = [dict(row) for row in rows[:limit]]
-        return Reply(to_json({"items": items, "next_cursor": next_cursor}))
+        return Reply(to_json({"items": items, "next_cursor": next_cursor}), {})
 
     async def create_task(
         self,
@@ -365,10 +372,10 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         user_id: str,
         idempotency_key: str | None,
         body: TaskCreate,
-    ) -> Reply[Task]:
+    ) -> Reply[Task, CreateTaskHeaders]:
         if idempotency_key is None:
             [row] = await ctx.db.fetch(CREATE, {"owner": user_id, **_bound(body)})
-            return _reply(row, created=True)
+            return _created(row)
         request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
         params = {
             "owner": user_id,
@@ -395,11 +402,11 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         stored_hash = row["request_hash"]
         if stored_hash is not None and stored_hash != request_hash:
             raise IdempotencyKeyReused
-        return _reply(_without(row, "request_hash"), created=True)
+        return _created(_without(row, "request_hash"))
 
     async def get_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID
-    ) -> Reply[Task]:
+    ) -> Reply[Task, GetTaskHeaders]:
         rows = await ctx.db.fetch(GET, {"owner": user_id, "task": task_id})
         if not rows:
             raise NotFound()
@@ -413,7 +420,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         task_id: UUID,
         if_match: str | None,
         body: TaskUpdate,
-    ) -> Reply[Task]:
+    ) -> Reply[Task, UpdateTaskHeaders]:
         params = {"owner": user_id, "task": task_id, **_bound(body)}
         row = await _write(ctx, (UPDATE, UPDATE_IF_MATCH), params, if_match)
         return _reply(row)
@@ -424,9 +431,9 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         params = {"owner": user_id, "task": task_id}
         await _write(ctx, (DELETE, DELETE_IF_MATCH), params, if_match)
 
-    async def get_health(self, ctx: PublicContext) -> Reply[Health]:
-        return Reply.of(Health(status=Status.OK))
+    async def get_health(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
+        return Reply.of(Health(status=Status.OK), NoHeaders())
 
-    async def get_readiness(self, ctx: PublicContext) -> Reply[Health]:
+    async def get_readiness(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
         await ctx.db.fetch(READY, {})
-        return Reply.of(Health(status=Status.OK))
+        return Reply.of(Health(status=Status.OK), NoHeaders())

@@ -10,7 +10,7 @@ handler, and send the JSON bytes the handler returns.
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, cast
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,24 +28,32 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 ModelT_co = TypeVar("ModelT_co", bound=BaseModel, covariant=True)
 
 
-class Reply(Generic[ModelT_co]):
-    """A response body of schema `ModelT_co`, as JSON bytes, with its headers.
+class NoHeaders(TypedDict):
+    """The headers of a response for which the contract requires none."""
 
-    `Reply.of(model)` serializes a model. A handler that reads typed columns
-    may instead serialize a row itself, once, without validating it again;
-    the contract's response checks (schemathesis) hold it to the schema.
+
+HeadersT_co = TypeVar("HeadersT_co", bound=Mapping[str, object], covariant=True)
+HeadersT = TypeVar("HeadersT", bound=Mapping[str, object])
+
+
+class Reply(Generic[ModelT_co, HeadersT_co]):
+    """A response body of schema `ModelT_co`, as JSON bytes, with the headers
+    `HeadersT_co` (a TypedDict of what the contract requires for the status).
+
+    `Reply.of(model, headers)` serializes a model. A handler that reads typed
+    columns may instead serialize a row itself, once, without validating it
+    again; the contract's response checks (schemathesis) hold it to the
+    schema.
     """
 
     __slots__ = ("body", "headers")
 
-    def __init__(self, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, body: bytes, headers: HeadersT_co) -> None:
         self.body = body
         self.headers = headers
 
     @classmethod
-    def of(
-        cls, model: ModelT, headers: Mapping[str, str] | None = None
-    ) -> "Reply[ModelT]":
+    def of(cls, model: ModelT, headers: HeadersT) -> "Reply[ModelT, HeadersT]":
         return Reply(model.__pydantic_serializer__.to_json(model), headers)
 
 
@@ -108,10 +116,14 @@ async def read_body(model: type[ModelT], request: Request) -> ModelT:
         ) from None
 
 
-def respond(reply: Reply[BaseModel] | None, status: int) -> Response:
+def respond(
+    reply: Reply[BaseModel, Mapping[str, object]] | None, status: int
+) -> Response:
     if reply is None:
         return Response(status_code=status)
-    return Response(reply.body, status, reply.headers, "application/json")
+    # Every generated headers TypedDict has str values: HTTP header text.
+    headers = cast(Mapping[str, str], reply.headers)
+    return Response(reply.body, status, headers, "application/json")
 
 
 class OperationRoute(Route):

@@ -62,43 +62,6 @@ def test_a_drifted_signature_stops_the_app() -> None:
         build(handlers_except(create_task=create_task))
 
 
-def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
-    signature = "self, ctx: RequestContext, *, user_id: str, task_id: UUID\n"
-    source = inspect.getsource(handlers)
-    assert source.count(signature) == 1
-    drifted = source.replace(signature, signature.replace("UUID", "str"))
-    (tmp_path / "drifted_handlers.py").write_text(drifted)
-    line = drifted[: drifted.index("task_id: str")].count("\n") + 1
-
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            # Its own cache: a shared one replays the errors of an earlier
-            # run's file of the same name, at that file's path.
-            f"--cache-dir={tmp_path / 'mypy-cache'}",
-            str(tmp_path / "drifted_handlers.py"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={"MYPYPATH": str(PROJECT_ROOT), "PATH": ""},
-        check=False,
-    )
-
-    assert result.returncode == 1, result.stdout
-    # The method's own line, whichever of the signature's lines it is on.
-    reported = {
-        int(found.split(":")[1])
-        for found in result.stdout.splitlines()
-        if found.startswith(f"{tmp_path / 'drifted_handlers.py'}:")
-    }
-    assert reported & {line - 1, line}, result.stdout
-    assert 'of "get_task" is incompatible with supertype' in result.stdout
-
-
 def run_generator(
     target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml"
 ) -> subprocess.CompletedProcess[str]:
@@ -417,3 +380,58 @@ def test_make_generate_refuses_a_contract_that_leaves_out_a_rule(
     assert "breaks a rule of the generator" in result.stderr, result.stderr
     assert named in result.stderr, result.stderr
     assert not list((tmp_path / "generated").iterdir())
+
+
+def mypy_on_changed_handlers(tmp_path: Path, old: str, new: str) -> str:
+    """mypy's report on impl/handlers.py with one change, at its own path."""
+    source = inspect.getsource(handlers)
+    assert source.count(old) == 1, old
+    (tmp_path / "changed_handlers.py").write_text(source.replace(old, new))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            f"--cache-dir={tmp_path / 'mypy-cache'}",
+            str(tmp_path / "changed_handlers.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={"MYPYPATH": str(PROJECT_ROOT), "PATH": ""},
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    return result.stdout
+
+
+def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
+    tmp_path: Path,
+) -> None:
+    report = mypy_on_changed_handlers(
+        tmp_path,
+        'return Reply(to_json(task), {"ETag": tag})',
+        "return Reply(to_json(task), {})",
+    )
+
+    assert 'Missing key "ETag" for TypedDict "GetTaskHeaders"' in report, report
+
+
+def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
+    signature = "self, ctx: RequestContext, *, user_id: str, task_id: UUID\n"
+    source = inspect.getsource(handlers)
+    line = source[: source.index(signature)].count("\n") + 1
+
+    report = mypy_on_changed_handlers(
+        tmp_path, signature, signature.replace("UUID", "str")
+    )
+
+    # The method's own line, whichever of the signature's lines it is on.
+    reported = {
+        int(found.split(":")[1])
+        for found in report.splitlines()
+        if found.startswith(f"{tmp_path / 'changed_handlers.py'}:")
+    }
+    assert reported & {line - 1, line}, report
+    assert 'of "get_task" is incompatible with supertype' in report

@@ -115,6 +115,10 @@ def describe_operation(
         "body_model": model_name(spec, body) if body else None,
         "success_code": success,
         "success_model": model_name(spec, responses[success]),
+        "success_headers": {
+            name: resolve(spec, header).get("required", False)
+            for name, header in responses[success].get("headers", {}).items()
+        },
         "statuses": sorted(responses),
     }
 
@@ -151,7 +155,17 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
         | {name for name in used if name[0].isupper() and name not in TYPE_IMPORTS}
     )
     imports = sorted(TYPE_IMPORTS[name] for name in used & TYPE_IMPORTS.keys())
-    return {"details": details, "models": models, "type_imports": imports}
+    optional_headers = any(
+        not required
+        for d in details.values()
+        for required in d["success_headers"].values()
+    )
+    return {
+        "details": details,
+        "models": models,
+        "type_imports": imports,
+        "optional_headers": optional_headers,
+    }
 
 
 visit = get_operation_details
