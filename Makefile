@@ -58,8 +58,9 @@ token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes
+check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding
 	$(BIN)/python tools/generate.py --check
+	$(BIN)/python -m impl --check
 
 breaking: $(CONTRACT_DIFF_READY) ## Fail on a change to openapi.yaml that breaks clients of released/
 	@mkdir -p build && $(NODE_PATH_ENV) $(CONTRACT_DIFF)/node_modules/.bin/optic diff \

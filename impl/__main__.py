@@ -19,11 +19,13 @@ from generated.routes import OPERATIONS, Handlers
 from impl import dev_keys, embedded
 from impl.auth import build_verifier
 from impl.binding import ColumnBindingError
+from impl.database import StatementParameterError
 from impl.logs import log_config
 from impl.settings import Settings, SettingsError
 from runtime.binding import HandlerBindingError, check_handlers
 
 logger = logging.getLogger("impl")
+BINDING_ERRORS = (ColumnBindingError, HandlerBindingError, StatementParameterError)
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
 
 
@@ -33,7 +35,19 @@ def main() -> None:
         "--dev", action="store_true", help="trust the development key if no auth is set"
     )
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="bind the contract to the tables, statements and handlers, then exit",
+    )
     args = parser.parse_args()
+    if args.check:
+        try:
+            check_binding()
+        except BINDING_ERRORS as error:
+            sys.exit(f"the service would refuse to start: {one_line(error)}")
+        print("openapi.yaml, the tables, the statements and the handlers agree")
+        return
     # Once, here, before uvicorn forks workers that would each die of it and
     # be restarted forever.
     try:
@@ -41,7 +55,7 @@ def main() -> None:
         if not args.dev:
             check_production(settings)
         check_binding()
-    except (SettingsError, ColumnBindingError, HandlerBindingError) as error:
+    except (SettingsError, *BINDING_ERRORS) as error:
         sys.exit(f"refusing to start: {one_line(error)}")
     logging_config = log_config(settings.log_level, settings.log_json)
     logging.config.dictConfig(logging_config)
@@ -84,8 +98,9 @@ def check_production(settings: Settings) -> None:
 
 
 def check_binding() -> None:
-    """Bind the contract to the tables and the handlers, as every worker will:
-    a field, sort key or handler that is missing stops the service here."""
+    """Bind the contract to the tables, statements and handlers, as every
+    worker will: a field, sort key, bind parameter or handler that does not
+    fit stops the service here."""
     from impl import app
 
     check_handlers(

@@ -18,7 +18,7 @@ import ssl
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, get_type_hints
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
@@ -76,13 +76,28 @@ def sqlalchemy_url(url: str) -> tuple[str, dict[str, Any]]:
     return dsn.replace("postgresql://", "postgresql+asyncpg://", 1), connect_args
 
 
+ParamsT = TypeVar("ParamsT", bound=Mapping[str, Any])
+"""A statement's parameters: a TypedDict, so that mypy checks every call."""
+
+
+class StatementParameterError(TypeError):
+    """A statement binds a name its parameters type does not declare."""
+
+
 @dataclass(frozen=True, slots=True)
-class Statement:
-    """One SQLAlchemy Core statement, compiled once for asyncpg."""
+class Statement(Generic[ParamsT]):
+    """One SQLAlchemy Core statement, compiled once for asyncpg.
+
+    Its bind parameters are the keys of `ParamsT`. A key whose value is a
+    dict (such as `new`, a request body's fields) fills every bind named
+    `<key>_<field>`.
+    """
 
     sql: str
     names: tuple[str, ...]
     """The bind parameters, in the order of $1, $2, ..."""
+    sources: tuple[tuple[str, str | None], ...]
+    """Where each comes from: (key of the parameters, field of its dict or None)."""
     defaults: Mapping[str, Any]
     """Values SQLAlchemy bound itself (literals such as `version + 1`)."""
     converters: Mapping[str, Callable[[Any], Any]]
@@ -90,34 +105,71 @@ class Statement:
     idempotent: bool
     """Safe to run again after a lost connection (see `Database.fetch`)."""
 
-    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        values = [
-            params[name] if name in params else self.defaults[name]
-            for name in self.names
-        ]
-        for position, name in enumerate(self.names):
-            if name in self.converters:
-                values[position] = self.converters[name](values[position])
+    def __call__(self, params: ParamsT) -> "Bound":
+        """The statement with its arguments, ready to run: `GET({...})`."""
+        return Bound(self.sql, self.arguments(params), self.idempotent)
+
+    def arguments(self, params: ParamsT) -> list[Any]:
+        values = []
+        for name, (key, field) in zip(self.names, self.sources, strict=True):
+            if name in self.defaults:
+                value = self.defaults[name]
+            elif field is None:
+                value = params[key]
+            else:
+                value = params[key][field]
+            converter = self.converters.get(name)
+            values.append(value if converter is None else converter(value))
         return values
 
 
-def compile_statement(statement: ClauseElement, *, idempotent: bool) -> Statement:
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A statement's SQL and its arguments in the order of $1, $2, ..."""
+
+    sql: str
+    arguments: list[Any]
+    idempotent: bool
+
+
+def _source(name: str, keys: frozenset[str]) -> tuple[str, str | None] | None:
+    if name in keys:
+        return name, None
+    prefix, _, field = name.partition("_")
+    return (prefix, field) if prefix in keys and field else None
+
+
+def compile_statement(
+    statement: ClauseElement, params: type[ParamsT], *, idempotent: bool
+) -> Statement[ParamsT]:
     """Compile once, at import: building SQL per request costs more than
-    running it."""
+    running it. StatementParameterError names any bind `params` lacks."""
     compiled = statement.compile(dialect=DIALECT)
     assert isinstance(compiled, SQLCompiler)
     names = tuple(compiled.positiontup or ())
+    defaults = {
+        name: bind.effective_value
+        for name, bind in compiled.binds.items()
+        if name in names and not bind.required
+    }
+    keys = frozenset(get_type_hints(params))
+    sources = {name: _source(name, keys) for name in names}
+    unknown = sorted(
+        n for n, src in sources.items() if src is None and n not in defaults
+    )
+    if unknown:
+        raise StatementParameterError(
+            f"{params.__name__} has no key for the bind parameters {unknown}: "
+            f"add them to {params.__name__}, or correct their names"
+        )
     # Tuple-valued processors serve only expanding IN lists, which these
     # statements never use (arrays bind as one value: `= ANY($n)`).
     processors: Mapping[str, Any] = compiled._bind_processors
     return Statement(
         sql=compiled.string,
         names=names,
-        defaults={
-            name: bind.effective_value
-            for name, bind in compiled.binds.items()
-            if name in names and not bind.required
-        },
+        sources=tuple(sources[name] or (name, None) for name in names),
+        defaults=defaults,
         converters={name: processors[name] for name in names if name in processors},
         idempotent=idempotent,
     )
@@ -163,9 +215,7 @@ class Database:
         self._acquire_timeout = settings.db_pool_timeout
         self._in_transaction = settings.db_statement_cache_size == 0
 
-    async def fetch(
-        self, statement: Statement, params: Mapping[str, Any]
-    ) -> Sequence[Record]:
+    async def fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows.
 
         Failing to reach the server (refused, unreachable, a connect or pool
@@ -173,13 +223,11 @@ class Database:
         DatabaseUnreachable, so that no other OSError is taken for it.
         """
         try:
-            return await self._fetch(statement, params)
+            return await self._fetch(statement)
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error
 
-    async def _fetch(
-        self, statement: Statement, params: Mapping[str, Any]
-    ) -> Sequence[Record]:
+    async def _fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement, retried once after a lost connection if it is
         idempotent.
 
@@ -194,15 +242,14 @@ class Database:
         may have committed it just before the connection dropped; the caller
         gets 503, and nothing is half-written, since one statement is atomic.
         """
-        arguments = statement.arguments(params)
         try:
-            return await self._run(statement.sql, arguments)
+            return await self._run(statement.sql, statement.arguments)
         except Exception as error:
             if not (statement.idempotent and is_lost_connection(error)):
                 raise
             logger.warning("database connection lost (%s); retrying once", error)
             await self.pool.expire_connections()
-        return await self._run(statement.sql, arguments)
+        return await self._run(statement.sql, statement.arguments)
 
     async def _run(self, sql: str, arguments: list[Any]) -> Sequence[Record]:
         connection = await self.pool.acquire(timeout=self._acquire_timeout)
@@ -265,12 +312,10 @@ class DatabaseAccess:
     def __init__(self, database: Database) -> None:
         self._database: Database | None = database
 
-    async def fetch(
-        self, statement: Statement, params: Mapping[str, Any]
-    ) -> Sequence[Record]:
+    async def fetch(self, statement: Bound) -> Sequence[Record]:
         if self._database is None:
             raise RuntimeError("the request is over; its access is closed")
-        return await self._database.fetch(statement, params)
+        return await self._database.fetch(statement)
 
     def close(self) -> None:
         self._database = None

@@ -14,8 +14,9 @@ JSON directly, once, with no second validation.
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, TypeVar
 from uuid import UUID
 
 from pydantic_core import to_json
@@ -65,23 +66,66 @@ from impl.preconditions import PreconditionFailed, etag, parse_if_match
 from impl.tables import idempotency_keys, tasks, users
 from runtime.routes import NoHeaders, Reply
 
-# Bind parameters named unlike columns: SQLAlchemy reserves column names
+# Each statement's parameters, as the handlers pass them: mypy checks every
+# call, and compile_statement checks every bind name against them. A body's
+# fields travel as one dict, `new`, that fills the binds `new_<field>`.
+# Bind parameters are named unlike columns: SQLAlchemy reserves column names
 # for the VALUES and SET clauses.
+
+
+class NoParams(TypedDict):
+    pass
+
+
+class OwnedParams(TypedDict):
+    owner: str
+    task: UUID
+
+
+class CreateParams(TypedDict):
+    owner: str
+    new: dict[str, Any]
+
+
+class KeyedCreateParams(CreateParams):
+    key: str
+    ttl: timedelta
+    request_hash: bytes
+
+
+class WriteParams(OwnedParams):
+    versions: list[int]
+    """The versions If-Match accepts; only the conditional statement reads it."""
+
+
+class ReplaceParams(WriteParams):
+    new: dict[str, Any]
+
+
+class ListParams(TypedDict, total=False):
+    owner: Required[str]
+    limit: Required[int]
+    filter: Required[dict[str, Any]]
+    """Each filter that is set, by name: the binds `filter_<name>`."""
+    after_value: Any
+    after_id: UUID
+
+
 OWNER = bindparam("owner", type_=tasks.c.user_id.type)
 OWNED = (tasks.c.user_id == OWNER, tasks.c.id == bindparam("task"))
 
 
 def _new_values(fields: tuple[str, ...]) -> dict[str, Any]:
-    """A bind parameter per writable field, named as `_bound` fills it."""
+    """A bind parameter per writable field, filled from the `new` dict."""
     return {
         field: bindparam(f"new_{field}", type_=tasks.c[field].type) for field in fields
     }
 
 
-def _bound(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
+def _new(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
     # Python mode: nested objects become dicts (for JSONB), enums and dates
     # stay what asyncpg encodes.
-    return {f"new_{field}": value for field, value in body.model_dump().items()}
+    return body.model_dump()
 
 
 def _reply(row: Mapping[str, Any]) -> Reply[Task, GetTaskHeaders]:
@@ -105,24 +149,28 @@ FILTERS: dict[str, Filter] = {
 """listTasks' filters: the condition each query parameter adds when it is set,
 on a bind parameter of its name."""
 
+WriteParamsT = TypeVar("WriteParamsT", bound=WriteParams)
+
 After = Literal["value", "null"] | None
 """Where a page starts: at the first task, or after a cursor's sort value
 (or after one whose sort value is NULL)."""
 
 
 @cache
-def _list_statement(sort: TaskSort, filters: frozenset[str], after: After) -> Statement:
+def _list_statement(
+    sort: TaskSort, filters: frozenset[str], after: After
+) -> Statement[ListParams]:
     """The list query of one shape (sort, filters set, where it starts)."""
     key, descending = sort_column(sort)
     statement = select(*LISTED).where(
         tasks.c.user_id == OWNER,
-        *(FILTERS[name](bindparam(name)) for name in sorted(filters)),
+        *(FILTERS[name](bindparam(f"filter_{name}")) for name in sorted(filters)),
     )
     order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
     limit: BindParameter[int] = bindparam("limit")
     if after is None:
         return compile_statement(
-            statement.order_by(*order).limit(limit), idempotent=True
+            statement.order_by(*order).limit(limit), ListParams, idempotent=True
         )
     ranges = [
         statement.where(condition).order_by(*order).limit(limit)
@@ -131,13 +179,14 @@ def _list_statement(sort: TaskSort, filters: frozenset[str], after: After) -> St
         )
     ]
     if len(ranges) == 1:
-        return compile_statement(ranges[0], idempotent=True)
+        return compile_statement(ranges[0], ListParams, idempotent=True)
     page = union_all(*ranges).subquery("page")
     merged = (page.c[key.name], page.c.id)
     return compile_statement(
         select(*page.c)
         .order_by(*(c.desc() for c in merged) if descending else merged)
         .limit(limit),
+        ListParams,
         idempotent=True,
     )
 
@@ -154,11 +203,12 @@ CREATE = compile_statement(
     .add_cte(ENSURE_USER)
     .values(user_id=OWNER, **_new_values(CREATED))
     .returning(*RETURNED),
+    CreateParams,
     idempotent=False,
 )
 
 
-def _create_idempotently() -> Statement:
+def _create_idempotently() -> Statement[KeyedCreateParams]:
     """Either create the task and record it under the key, or find the key's
     first response: one statement.
 
@@ -216,6 +266,7 @@ def _create_idempotently() -> Statement:
                 existing.c.request_hash,
             ).select_from(existing.join(stored, true())),
         ).add_cte(ENSURE_USER, recorded),
+        KeyedCreateParams,
         idempotent=True,
     )
 
@@ -231,6 +282,7 @@ PURGE_EXPIRED_KEY = compile_statement(
         idempotency_keys.c.created_at <= func.now() - TTL,
     )
     .returning(idempotency_keys.c.key),
+    KeyedCreateParams,
     idempotent=True,
 )
 
@@ -257,10 +309,12 @@ def _without(row: Record, column: str) -> dict[str, Any]:
     return values
 
 
-GET = compile_statement(select(*RETURNED).where(*OWNED), idempotent=True)
+GET = compile_statement(select(*RETURNED).where(*OWNED), OwnedParams, idempotent=True)
 
 
-def _conditional(statement: Update | Delete) -> Statement:
+def _conditional(
+    statement: Update | Delete, params: type[WriteParamsT]
+) -> Statement[WriteParamsT]:
     """The write under If-Match, and the lookup that tells 404 from 412.
 
     Replaying a conditional write that did commit answers 412: safe.
@@ -272,13 +326,17 @@ def _conditional(statement: Update | Delete) -> Statement:
         select(target.c.found, *written.c).select_from(
             target.outerjoin(written, true())
         ),
+        params,
         idempotent=True,
     )
 
 
-def _writes(statement: Update | Delete) -> tuple[Statement, Statement]:
+def _writes(
+    statement: Update | Delete, params: type[WriteParamsT]
+) -> tuple[Statement[WriteParamsT], Statement[WriteParamsT]]:
     """The write as it is, and under If-Match (see `_conditional`)."""
-    return compile_statement(statement, idempotent=True), _conditional(statement)
+    plain = compile_statement(statement, params, idempotent=True)
+    return plain, _conditional(statement, params)
 
 
 UPDATE, UPDATE_IF_MATCH = _writes(
@@ -289,29 +347,38 @@ UPDATE, UPDATE_IF_MATCH = _writes(
         version=tasks.c.version + 1,
         updated_at=func.now(),
     )
-    .returning(*RETURNED)
+    .returning(*RETURNED),
+    ReplaceParams,
 )
 
 
-DELETE, DELETE_IF_MATCH = _writes(delete(tasks).where(*OWNED).returning(tasks.c.id))
+DELETE, DELETE_IF_MATCH = _writes(
+    delete(tasks).where(*OWNED).returning(tasks.c.id), WriteParams
+)
+
+
+def _accepted_versions(if_match: str | None) -> list[int] | None:
+    """The versions If-Match accepts, or None when any version will do."""
+    condition = parse_if_match(if_match)
+    if condition is None or condition.any_version:
+        return None
+    return sorted(condition.versions)
 
 
 async def _write(
     ctx: RequestContext,
-    statements: tuple[Statement, Statement],
-    params: dict[str, Any],
-    if_match: str | None,
+    statements: tuple[Statement[WriteParamsT], Statement[WriteParamsT]],
+    params: WriteParamsT,
+    conditional: bool,
 ) -> dict[str, Any]:
     """Run an UPDATE or DELETE ... RETURNING of one task: 404, 412 or its row."""
-    plain, conditional = statements
-    condition = parse_if_match(if_match)
-    if condition is None or condition.any_version:
-        rows = await ctx.db.fetch(plain, params)
+    plain, under_if_match = statements
+    if not conditional:
+        rows = await ctx.db.fetch(plain(params))
         if not rows:
             raise NotFound()
         return dict(rows[0])
-    versions = sorted(condition.versions)
-    rows = await ctx.db.fetch(conditional, {**params, "versions": versions})
+    rows = await ctx.db.fetch(under_if_match(params))
     if not rows:
         raise NotFound()
     if rows[0]["id"] is None:
@@ -319,7 +386,7 @@ async def _write(
     return _without(rows[0], "found")
 
 
-READY = compile_statement(text("SELECT 1"), idempotent=True)
+READY = compile_statement(text("SELECT 1"), NoParams, idempotent=True)
 
 
 class Handlers(routes.Handlers[RequestContext, PublicContext]):
@@ -349,14 +416,14 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         # A cursor is valid only for the list that issued it.
         scope = json.dumps([user_id, sort.value, filters], sort_keys=True, default=str)
         # One row more than the page tells whether there is a next page.
-        params: dict[str, Any] = {"owner": user_id, "limit": limit + 1, **filters}
+        params: ListParams = {"owner": user_id, "limit": limit + 1, "filter": filters}
         after: After = None
         if cursor is not None:
-            value, params[pagination.AFTER_ID] = pagination.decode(scope, key, cursor)
+            value, params["after_id"] = pagination.decode(scope, key, cursor)
             after = "null" if value is None else "value"
-            params[pagination.AFTER_VALUE] = value
+            params["after_value"] = value
         rows = await ctx.db.fetch(
-            _list_statement(sort, frozenset(filters), after), params
+            _list_statement(sort, frozenset(filters), after)(params)
         )
         next_cursor = None
         if len(rows) > limit:
@@ -374,27 +441,27 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         body: TaskCreate,
     ) -> Reply[Task, CreateTaskHeaders]:
         if idempotency_key is None:
-            [row] = await ctx.db.fetch(CREATE, {"owner": user_id, **_bound(body)})
+            [row] = await ctx.db.fetch(CREATE({"owner": user_id, "new": _new(body)}))
             return _created(row)
         request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
-        params = {
+        params: KeyedCreateParams = {
             "owner": user_id,
+            "new": _new(body),
             "key": idempotency_key,
             "ttl": IDEMPOTENCY_TTL,
             "request_hash": request_hash,
-            **_bound(body),
         }
         try:
-            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
         except Exception as error:
             if sqlstate(error) != "23505":
                 raise
             # The key is taken: by a twin request that has just committed, or by
             # an expired key the purge has not reached yet. Clear the latter and
             # run once more; the twin's answer is then found under `existing`.
-            await ctx.db.fetch(PURGE_EXPIRED_KEY, params)
+            await ctx.db.fetch(PURGE_EXPIRED_KEY(params))
             try:
-                [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY, params)
+                [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
             except Exception as again:
                 if sqlstate(again) != "23505":
                     raise
@@ -407,7 +474,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
     async def get_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID
     ) -> Reply[Task, GetTaskHeaders]:
-        rows = await ctx.db.fetch(GET, {"owner": user_id, "task": task_id})
+        rows = await ctx.db.fetch(GET({"owner": user_id, "task": task_id}))
         if not rows:
             raise NotFound()
         return _reply(rows[0])
@@ -421,19 +488,34 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskUpdate,
     ) -> Reply[Task, UpdateTaskHeaders]:
-        params = {"owner": user_id, "task": task_id, **_bound(body)}
-        row = await _write(ctx, (UPDATE, UPDATE_IF_MATCH), params, if_match)
+        versions = _accepted_versions(if_match)
+        params: ReplaceParams = {
+            "owner": user_id,
+            "task": task_id,
+            "new": _new(body),
+            "versions": versions or [],
+        }
+        row = await _write(
+            ctx, (UPDATE, UPDATE_IF_MATCH), params, conditional=versions is not None
+        )
         return _reply(row)
 
     async def delete_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
     ) -> None:
-        params = {"owner": user_id, "task": task_id}
-        await _write(ctx, (DELETE, DELETE_IF_MATCH), params, if_match)
+        versions = _accepted_versions(if_match)
+        params: WriteParams = {
+            "owner": user_id,
+            "task": task_id,
+            "versions": versions or [],
+        }
+        await _write(
+            ctx, (DELETE, DELETE_IF_MATCH), params, conditional=versions is not None
+        )
 
     async def get_health(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
         return Reply.of(Health(status=Status.OK), NoHeaders())
 
     async def get_readiness(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
-        await ctx.db.fetch(READY, {})
+        await ctx.db.fetch(READY({}))
         return Reply.of(Health(status=Status.OK), NoHeaders())

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from datetime import timedelta
+from typing import TypedDict
 
 from sqlalchemy import Interval, bindparam, delete, func
 
@@ -20,16 +21,23 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 PURGE_INTERVAL_SECONDS = 600
 
 TTL = bindparam("ttl", type_=Interval)
+
+
+class PurgeParams(TypedDict):
+    ttl: timedelta
+
+
 PURGE_EXPIRED_KEYS = compile_statement(
     delete(idempotency_keys)
     .where(idempotency_keys.c.created_at <= func.now() - TTL)
     .returning(idempotency_keys.c.key),
+    PurgeParams,
     idempotent=True,
 )
 
 
 async def purge_expired_keys(database: Database) -> int:
-    return len(await database.fetch(PURGE_EXPIRED_KEYS, {"ttl": IDEMPOTENCY_TTL}))
+    return len(await database.fetch(PURGE_EXPIRED_KEYS({"ttl": IDEMPOTENCY_TTL})))
 
 
 async def purge_forever(database: Database) -> None:

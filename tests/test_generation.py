@@ -435,3 +435,42 @@ def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
     }
     assert reported & {line - 1, line}, report
     assert 'of "get_task" is incompatible with supertype' in report
+
+
+def test_mypy_refuses_a_misspelt_parameter_of_a_statement(tmp_path: Path) -> None:
+    report = mypy_on_changed_handlers(
+        tmp_path,
+        'GET({"owner": user_id, "task": task_id})',
+        'GET({"owner": user_id, "tsak": task_id})',
+    )
+
+    assert 'Extra key "tsak" for TypedDict "OwnedParams"' in report, report
+
+
+@pytest.mark.scratch_copy
+def test_make_check_refuses_a_misspelt_bind_parameter_in_a_statement(
+    tmp_path: Path, database_url: str, keys: Keys
+) -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    check = makefile[makefile.index("\ncheck:") :].split("\n\n")[0]
+    assert "$(BIN)/python -m impl --check" in check
+
+    with scratch_copy(tmp_path, database_url, keys) as scratch:
+        handlers_py = scratch.root / "impl" / "handlers.py"
+        source = handlers_py.read_text()
+        assert source.count('bindparam("task")') == 1
+        handlers_py.write_text(source.replace('bindparam("task")', 'bindparam("tsak")'))
+        result = subprocess.run(
+            [sys.executable, "-m", "impl", "--check"],
+            cwd=scratch.root,
+            env=scratch.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode != 0
+    assert result.stderr.startswith("the service would refuse to start: "), result
+    assert "['tsak']" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
