@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 673339d43da202263288b212391279a38160320a36d738d8e2e9ecee975f44a1
+# openapi.yaml sha256: a98c2c9d5675beb7cd949fd464ef8a0dcd1ca436b949e599870edd44ba2dbd4d
 
 from __future__ import annotations
 

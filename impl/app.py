@@ -12,7 +12,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_routes
-from impl import contract, docs, embedded, errors, handlers, housekeeping, migrate
+from impl import (
+    contract,
+    docs,
+    embedded,
+    errors,
+    facts,
+    handlers,
+    housekeeping,
+    migrate,
+)
 from impl.auth import build_verifier
 from impl.body_limit import BodyLimitMiddleware
 from impl.contexts import PublicContext, RequestContext, public_context, request_context
@@ -66,20 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=facts.max_body_bytes())
     app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "Idempotency-Key",
-            ],
-            expose_headers=["Location", "ETag", "Retry-After"],
+            allow_methods=facts.cors_methods(),
+            allow_headers=facts.cors_request_headers(),
+            expose_headers=facts.cors_response_headers(),
         )
     return app

@@ -9,14 +9,15 @@ contract documents for it. Database errors are mapped by SQLSTATE.
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from generated.models import FieldError
+from generated.models import Problem as ProblemBody
 from impl.database import DRIVER_ERRORS, DatabaseUnreachable, is_lost_connection
 
 logger = logging.getLogger(__name__)
@@ -83,17 +84,22 @@ def problem_response(
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title(status),
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = list(errors)
-    return JSONResponse(
-        body, status, dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+) -> Response:
+    """The contract's Problem, validated by its generated model."""
+    body = ProblemBody(
+        type="about:blank",
+        title=title(status),
+        status=status,
+        detail=detail,
+        errors=None
+        if errors is None
+        else [FieldError.model_validate(e) for e in errors],
+    )
+    return Response(
+        body.model_dump_json(by_alias=True, exclude_none=True),
+        status,
+        dict(headers or {}),
+        media_type=PROBLEM_MEDIA_TYPE,
     )
 
 
@@ -114,12 +120,12 @@ def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
     return problem_response(exc.status, exc.detail, exc.headers)
 
 
-async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = (
         exc.detail
@@ -145,7 +151,7 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
     if malformed:
@@ -192,7 +198,7 @@ def database_error_status(exc: BaseException) -> int:
     return 500
 
 
-async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_database_error(request: Request, exc: Exception) -> Response:
     status = database_error_status(exc)
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
@@ -208,22 +214,23 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
             )
         else:
             logger.warning("database unavailable: %r", exc)
-        return problem_response(503, "The database is unavailable.", _retry())
+        return problem_response(503, "The database is unavailable.", retry_after())
     logger.error("database error %s", sqlstate(exc), exc_info=exc)
     return problem_response(500, "Internal Server Error")
 
 
-async def _on_unreachable_database(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unreachable_database(request: Request, exc: Exception) -> Response:
     logger.warning("database unreachable: %r", exc)
-    return problem_response(503, "The database is unavailable.", _retry())
+    return problem_response(503, "The database is unavailable.", retry_after())
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc)
     return problem_response(500, "Internal Server Error")
 
 
-def _retry() -> dict[str, str]:
+def retry_after() -> dict[str, str]:
+    """The header of an answer worth retrying soon (503, a 409 in progress)."""
     return {"Retry-After": RETRY_AFTER_SECONDS}
 
 

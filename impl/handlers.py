@@ -56,11 +56,11 @@ from generated.models import (
     TaskUpdate,
 )
 from generated.routes import CreateTaskHeaders, GetTaskHeaders, UpdateTaskHeaders
-from impl import pagination
+from impl import facts, pagination
 from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
 from impl.contexts import PublicContext, RequestContext
 from impl.database import Record, Statement, compile_statement
-from impl.errors import NotFound, Problem, sqlstate
+from impl.errors import NotFound, Problem, retry_after, sqlstate
 from impl.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.preconditions import PreconditionFailed, etag, parse_if_match
 from impl.tables import idempotency_keys, tasks, users
@@ -138,7 +138,7 @@ def _reply(row: Mapping[str, Any]) -> Reply[Task, GetTaskHeaders]:
 def _created(row: Mapping[str, Any]) -> Reply[Task, CreateTaskHeaders]:
     """A new task, with where it lives."""
     reply = _reply(row)
-    location = f"/api/{row['user_id']}/tasks/{row['id']}"
+    location = facts.task_location(row["user_id"], row["id"])
     return Reply(reply.body, {"ETag": reply.headers["ETag"], "Location": location})
 
 
@@ -292,7 +292,7 @@ class IdempotencyKeyInProgress(Problem):
         super().__init__(
             409,
             "A request with this Idempotency-Key is in progress; retry shortly.",
-            {"Retry-After": "1"},
+            retry_after(),
         )
 
 

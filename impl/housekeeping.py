@@ -7,6 +7,7 @@ from typing import TypedDict
 
 from sqlalchemy import Interval, bindparam, delete, func
 
+from impl import facts
 from impl.database import (
     DRIVER_ERRORS,
     Database,
@@ -17,7 +18,7 @@ from impl.tables import idempotency_keys
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_TTL = timedelta(hours=24)
+IDEMPOTENCY_TTL = facts.idempotency_key_lifetime()
 PURGE_INTERVAL_SECONDS = 600
 
 TTL = bindparam("ttl", type_=Interval)

@@ -83,7 +83,6 @@ class Settings:
     auth_dev_mode: bool = False
 
     cors_origins: tuple[str, ...] = ()
-    max_body_bytes: int = 65536
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -119,5 +118,4 @@ class Settings:
             jwks_cooldown_seconds=_float("JWKS_COOLDOWN_SECONDS", 10.0),
             auth_dev_mode=_bool("AUTH_DEV_MODE", False),
             cors_origins=_list("CORS_ORIGINS"),
-            max_body_bytes=_int("MAX_BODY_BYTES", 65536),
         )

@@ -8,10 +8,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from impl import facts
 from tests import contract
 from tests.support import Api, Database
 
-LIMIT = 65536
+LIMIT = facts.max_body_bytes()
 
 
 @pytest.fixture
