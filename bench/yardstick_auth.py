@@ -2,7 +2,7 @@
 with PyJWT on every request, no cache.
 
 The ceiling and the conventional app share this instead of importing the
-service's impl.auth (or the tests' helpers), so that a change to the
+service's impl.auth.verifier (or the tests' helpers), so that a change to the
 product never moves them.
 """
 

@@ -16,12 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 import uvicorn
 
 from generated.routes import OPERATIONS, Handlers
-from impl import dev_keys, embedded
-from impl.auth import build_verifier
-from impl.binding import ColumnBindingError
-from impl.database import StatementParameterError
-from impl.logs import log_config
+from impl.auth import dev_keys
+from impl.auth.verifier import build_verifier
+from impl.db import embedded
+from impl.db.database import StatementParameterError
+from impl.http.logs import log_config
 from impl.settings import Settings, SettingsError
+from impl.tasks.binding import ColumnBindingError
 from runtime.binding import HandlerBindingError, check_handlers
 
 logger = logging.getLogger("impl")
@@ -73,13 +74,13 @@ def main() -> None:
     # PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(
-        "impl.app:create_app",
+        "impl.http.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=args.workers,
         log_config=logging_config,
-        # impl.logs writes the access line, with the request id.
+        # impl.http.logs writes the access line, with the request id.
         access_log=False,
         loop="uvloop",
         http="httptools",
@@ -101,7 +102,7 @@ def check_binding() -> None:
     """Bind the contract to the tables, statements and handlers, as every
     worker will: a field, sort key, bind parameter or handler that does not
     fit stops the service here."""
-    from impl import app
+    from impl.http import app
 
     check_handlers(
         app.HANDLERS, Handlers, {o.operation_id: o.handler for o in OPERATIONS}

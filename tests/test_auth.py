@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from impl.auth import Verifier, build_verifier
-from impl.errors import Unauthorized
+from impl.auth.verifier import Verifier, build_verifier
+from impl.http.errors import Unauthorized
 from impl.settings import Settings, SettingsError
 from tests.support import Api, JwksServer, Keys, LiveServer
 

@@ -236,7 +236,7 @@ def test_a_generated_client_runs_a_full_cycle(
 def test_problem_titles_are_the_ones_the_contract_shows() -> None:
     """RFC 9110's reason phrases (413 Content Too Large, 422 Unprocessable
     Content), as every example problem of the contract has them."""
-    from impl.errors import title
+    from impl.http.errors import title
 
     examples = [
         media["example"]

@@ -1,12 +1,12 @@
-"""Database errors are mapped by SQLSTATE in one place (impl/errors.py)."""
+"""Database errors are mapped by SQLSTATE in one place (impl/http/errors.py)."""
 
 import asyncio
 
 import asyncpg
 import pytest
 
-from impl.database import asyncpg_url
-from impl.errors import database_error_status
+from impl.db.database import asyncpg_url
+from impl.http.errors import database_error_status
 from impl.settings import Settings
 
 

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from generated.routes import OPERATIONS, build_routes
-from impl import handlers
-from impl.contexts import public_context, request_context
+from impl.http.contexts import public_context, request_context
 from impl.settings import PROJECT_ROOT
+from impl.tasks import handlers
 from runtime.binding import HandlerBindingError
 from tests.scratch import scratch_copy
 from tests.support import Keys
@@ -284,8 +284,8 @@ def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> Non
 def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     from pydantic import BaseModel
 
-    from impl.binding import ColumnBindingError, check_columns
-    from impl.tables import tasks
+    from impl.db.tables import tasks
+    from impl.tasks.binding import ColumnBindingError, check_columns
 
     class TaskCreate(BaseModel):
         title: str
@@ -297,8 +297,8 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     assert str(stopped.value) == (
         "openapi.yaml names what the database cannot hold: "
         "TaskCreate.tags: add a `tags` column to the table `tasks`"
-        ' (impl/tables.py), then write its migration with `make revision MESSAGE="add'
-        ' tags"`'
+        " (impl/db/tables.py), then write its migration with"
+        ' `make revision MESSAGE="add tags"`'
     )
 
 
@@ -383,7 +383,7 @@ def test_make_generate_refuses_a_contract_that_leaves_out_a_rule(
 
 
 def mypy_on_changed_handlers(tmp_path: Path, old: str, new: str) -> str:
-    """mypy's report on impl/handlers.py with one change, at its own path."""
+    """mypy's report on impl/tasks/handlers.py with one change, at its own path."""
     source = inspect.getsource(handlers)
     assert source.count(old) == 1, old
     (tmp_path / "changed_handlers.py").write_text(source.replace(old, new))

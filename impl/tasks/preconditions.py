@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from impl.errors import Problem
+from impl.http.errors import Problem
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 VERSION = re.compile(r"[0-9]{1,9}")

@@ -18,7 +18,7 @@ from starlette.routing import Match
 
 from generated.models import FieldError
 from generated.models import Problem as ProblemBody
-from impl.database import DRIVER_ERRORS, DatabaseUnreachable, is_lost_connection
+from impl.db.database import DRIVER_ERRORS, DatabaseUnreachable, is_lost_connection
 
 logger = logging.getLogger(__name__)
 

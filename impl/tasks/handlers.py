@@ -56,14 +56,15 @@ from generated.models import (
     TaskUpdate,
 )
 from generated.routes import CreateTaskHeaders, GetTaskHeaders, UpdateTaskHeaders
-from impl import facts, pagination
-from impl.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
-from impl.contexts import PublicContext, RequestContext
-from impl.database import Record, Statement, compile_statement
-from impl.errors import NotFound, Problem, retry_after, sqlstate
-from impl.housekeeping import IDEMPOTENCY_TTL, TTL
-from impl.preconditions import PreconditionFailed, etag, parse_if_match
-from impl.tables import idempotency_keys, tasks, users
+from impl import facts
+from impl.db.database import Record, Statement, compile_statement
+from impl.db.tables import idempotency_keys, tasks, users
+from impl.http.contexts import PublicContext, RequestContext
+from impl.http.errors import NotFound, Problem, retry_after, sqlstate
+from impl.tasks import pagination
+from impl.tasks.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
+from impl.tasks.housekeeping import IDEMPOTENCY_TTL, TTL
+from impl.tasks.preconditions import PreconditionFailed, etag, parse_if_match
 from runtime.routes import NoHeaders, Reply
 
 # Each statement's parameters, as the handlers pass them: mypy checks every

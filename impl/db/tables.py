@@ -123,7 +123,7 @@ def _add_list_indexes(table: Table) -> None:
     Each ends with id, the tie-breaker, so a page is one index range scan in
     either direction with no sort step, however many tasks the user has. A
     sort key without a column gets none here, and stops the app at startup
-    (impl/columns.py).
+    (impl/tasks/columns.py).
     """
     for key in SORT_KEYS:
         if key in table.c:

@@ -1,6 +1,6 @@
 """The contract's task schemas and sort keys, bound to the tasks table.
 
-Every statement in impl/handlers.py takes its column list from here: what
+Every statement in impl/tasks/handlers.py takes its column list from here: what
 it writes from TaskCreate and TaskUpdate, what it returns from Task, what a
 list is ordered by from TaskSort. A field or a sort key that has a column is
 therefore carried by every operation with no handler edit, and one without
@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Table
 
 from generated.models import Task, TaskCreate, TaskSort, TaskUpdate
-from impl.binding import check_columns
-from impl.tables import SORT_KEYS, tasks
+from impl.db.tables import SORT_KEYS, tasks
+from impl.tasks.binding import check_columns
 
 
 def columns(table: Table, schema: type[BaseModel]) -> list[Column[Any]]:

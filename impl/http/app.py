@@ -1,6 +1,6 @@
 """The application: the generated routes bound to the handlers in impl/.
 
-`create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
+`create_app()` is the ASGI factory (`uvicorn impl.http.app:create_app --factory`).
 """
 
 import asyncio
@@ -12,24 +12,23 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_routes
-from impl import (
-    contract,
-    docs,
-    embedded,
-    errors,
-    facts,
-    handlers,
-    housekeeping,
-    migrate,
+from impl import facts
+from impl.auth.verifier import build_verifier
+from impl.db import embedded, migrate
+from impl.db.database import open_database
+from impl.http import contract, docs, errors
+from impl.http.body_limit import BodyLimitMiddleware
+from impl.http.contexts import (
+    PublicContext,
+    RequestContext,
+    public_context,
+    request_context,
 )
-from impl.auth import build_verifier
-from impl.body_limit import BodyLimitMiddleware
-from impl.contexts import PublicContext, RequestContext, public_context, request_context
-from impl.database import open_database
-from impl.logs import RequestIdMiddleware
+from impl.http.logs import RequestIdMiddleware
 from impl.settings import Settings
+from impl.tasks import handlers, housekeeping
 
-# mypy checks each handler's signature at the handler (impl/handlers.py), and
+# mypy checks each handler's signature at the handler (impl/tasks/handlers.py), and
 # here that none is missing; build_routes checks the same at startup.
 HANDLERS: Handlers[RequestContext, PublicContext] = handlers.Handlers()
 

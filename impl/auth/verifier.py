@@ -20,10 +20,10 @@ import jwt
 from fastapi import Request
 from jwt import PyJWK
 
-from impl import dev_keys
-from impl.errors import Forbidden, Unauthorized
-from impl.jwks import RemoteJwks
-from impl.keys import StaticJwks
+from impl.auth import dev_keys
+from impl.auth.remote_keys import RemoteJwks
+from impl.auth.static_keys import StaticJwks
+from impl.http.errors import Forbidden, Unauthorized
 from impl.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from sqlalchemy import Column, ColumnElement, and_, bindparam, tuple_
 
-from impl.errors import Problem
+from impl.http.errors import Problem
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_BYTES = 12

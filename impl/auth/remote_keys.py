@@ -19,7 +19,7 @@ import time
 import httpx
 from jwt import PyJWK
 
-from impl.keys import find_key, parse_jwks
+from impl.auth.static_keys import find_key, parse_jwks
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The docs a person reads: Swagger UI at /docs, and an index at /.
 
 Swagger UI 5.35.0 (swagger-ui-dist, Apache-2.0, its LICENSE and NOTICE
-beside it in impl/static/swagger-ui/) is served by the service itself, so
+beside it in impl/http/static/swagger-ui/) is served by the service itself, so
 /docs works on a machine without internet and loads nothing from elsewhere.
 It renders the contract the service publishes, /openapi.json.
 """

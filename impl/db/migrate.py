@@ -1,12 +1,12 @@
-"""The schema, managed by Alembic (impl/alembic/).
+"""The schema, managed by Alembic (impl/db/alembic/).
 
 The app brings the schema to the latest revision at startup unless
 DB_MIGRATE_ON_STARTUP=false; `make migrate` does the same from the command
 line, for example against a Neon direct URL before a deploy.
 
-    python -m impl.migrate upgrade           # to the latest revision
-    python -m impl.migrate check             # fail if tables differ from revisions
-    python -m impl.migrate revision "add due_at"   # autogenerate a revision
+    python -m impl.db.migrate upgrade           # to the latest revision
+    python -m impl.db.migrate check             # fail if tables differ from revisions
+    python -m impl.db.migrate revision "add due_at"   # autogenerate a revision
 """
 
 import argparse
@@ -20,8 +20,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, NullPool, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from impl import embedded
-from impl.database import sqlalchemy_url
+from impl.db import embedded
+from impl.db.database import sqlalchemy_url
 from impl.settings import PROJECT_ROOT, Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"
@@ -31,7 +31,7 @@ SCHEMA_LOCK_KEY = 7_204_519
 
 
 def create_engine(settings: Settings, url: str) -> AsyncEngine:
-    """SQLAlchemy's engine on asyncpg, for Alembic; requests use impl.database."""
+    """SQLAlchemy's engine on asyncpg, for Alembic; requests use impl.db.database."""
     dsn, connect_args = sqlalchemy_url(url)
     return create_async_engine(
         dsn,
@@ -68,13 +68,13 @@ async def upgrade_url(settings: Settings, url: str) -> None:
 
 
 async def check(engine: AsyncEngine) -> None:
-    """Raise if the tables in impl/tables.py differ from the latest revision."""
+    """Raise if the tables in impl/db/tables.py differ from the latest revision."""
     async with engine.connect() as connection:
         await connection.run_sync(lambda sync: command.check(alembic_config(sync)))
 
 
 async def revision(engine: AsyncEngine, message: str) -> list[Path]:
-    """Autogenerate a revision from impl/tables.py; the files it wrote.
+    """Autogenerate a revision from impl/db/tables.py; the files it wrote.
 
     Autogenerate compares the tables with a database at the latest revision,
     so the database is brought there first (on a fresh clone, the embedded

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from impl.auth import authenticated_user
-from impl.database import Database, DatabaseAccess
+from impl.auth.verifier import authenticated_user
+from impl.db.database import Database, DatabaseAccess
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The check that binds the contract's schemas and sort keys to the tables.
 
-impl/columns.py runs it when it is imported, so a field or a sort key
+impl/tasks/columns.py runs it when it is imported, so a field or a sort key
 without a column stops the app before any statement is built; `python -m
 impl` turns the error into one `refusing to start:` line.
 """
@@ -8,7 +8,7 @@ impl` turns the error into one `refusing to start:` line.
 from pydantic import BaseModel
 from sqlalchemy import Table
 
-from impl import pagination
+from impl.tasks import pagination
 
 
 class ColumnBindingError(RuntimeError):
@@ -17,7 +17,7 @@ class ColumnBindingError(RuntimeError):
 
 def _add_column(table: Table, name: str) -> str:
     return (
-        f"add a `{name}` column to the table `{table.name}` (impl/tables.py), "
+        f"add a `{name}` column to the table `{table.name}` (impl/db/tables.py), "
         f'then write its migration with `make revision MESSAGE="add {name}"`'
     )
 

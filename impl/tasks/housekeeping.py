@@ -8,13 +8,13 @@ from typing import TypedDict
 from sqlalchemy import Interval, bindparam, delete, func
 
 from impl import facts
-from impl.database import (
+from impl.db.database import (
     DRIVER_ERRORS,
     Database,
     DatabaseUnreachable,
     compile_statement,
 )
-from impl.tables import idempotency_keys
+from impl.db.tables import idempotency_keys
 
 logger = logging.getLogger(__name__)
 
