@@ -1,67 +1,68 @@
-"""Settings, read once from the environment and `.env` (see .env.example)."""
+"""Settings: each one's type, default and variable, stated once, here.
 
-import os
-from dataclasses import dataclass
+`Settings.from_env()` reads the environment, then `.env` for what the
+environment leaves unset (pydantic-settings, through python-dotenv);
+`.env.example` documents every variable. `Settings(...)` takes explicit
+values only, so a test's settings never depend on the machine's.
+A variable is named after its field (`db_pool_size` is DB_POOL_SIZE) unless
+its field says otherwise.
+"""
+
 from pathlib import Path
+from typing import Annotated, Any, Self
 
-from dotenv import load_dotenv
+from pydantic import (
+    AliasChoices,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+CommaSeparated = Annotated[tuple[str, ...], NoDecode]
+"""A list written `a,b,c` in its variable."""
 
 
 class SettingsError(ValueError):
     """A variable is missing, malformed or contradicts another."""
 
 
-def _text(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+def _named(variable: str) -> Any:
+    """The field's own variable, where its name is not the field's."""
+    return AliasChoices(variable, variable.lower())
 
 
-def _int(name: str, default: int) -> int:
-    raw = _text(name)
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-
-
-def _float(name: str, default: float) -> float:
-    raw = _text(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = _text(name).lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name} must be true or false, got {raw!r}")
-
-
-def _list(name: str, default: str = "") -> tuple[str, ...]:
-    return tuple(
-        item.strip() for item in _text(name, default).split(",") if item.strip()
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        extra="ignore",
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        # An empty variable is an unset one, as in the shell idiom VAR= cmd.
+        env_ignore_empty=True,
     )
 
-
-@dataclass(frozen=True, kw_only=True)
-class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = PROJECT_ROOT / ".data"
     log_level: str = "info"
-    log_json: bool = False
+    log_json: bool = Field(False, validation_alias=_named("LOG_FORMAT"))
+    """LOG_FORMAT=json: one JSON object per log line."""
     access_log: bool = True
 
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""
-    migrate_on_startup: bool = True
+    migrate_on_startup: bool = Field(
+        True, validation_alias=_named("DB_MIGRATE_ON_STARTUP")
+    )
     db_pool_size: int = 20
     db_pool_timeout: float = 1.5
     db_connect_timeout: float = 1.5
@@ -71,51 +72,110 @@ class Settings:
 
     better_auth_url: str = ""
     jwks_url: str = ""
+    """Default: Better Auth's JWKS under BETTER_AUTH_URL."""
     jwks_file: str = ""
     jwks_json: str = ""
     jwt_issuer: str = ""
+    """Default: BETTER_AUTH_URL."""
     jwt_audience: str = ""
-    jwt_algorithms: tuple[str, ...] = ("EdDSA", "ES256", "ES512", "RS256", "PS256")
+    """Default: BETTER_AUTH_URL."""
+    jwt_algorithms: CommaSeparated = ("EdDSA", "ES256", "ES512", "RS256", "PS256")
     jwt_secret: str = ""
     jwt_leeway_seconds: int = 30
     jwks_max_age_seconds: float = 300.0
     jwks_cooldown_seconds: float = 10.0
     auth_dev_mode: bool = False
 
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: CommaSeparated = ()
+
+    @field_validator("log_json", mode="before")
+    @classmethod
+    def _json_format(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.lower() not in {"true", "false"}:
+            return value.lower() == "json"
+        return value
+
+    @field_validator("jwt_algorithms", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _better_auth_defaults(self) -> Self:
+        base = self.better_auth_url = self.better_auth_url.rstrip("/")
+        if base:
+            self.jwks_url = self.jwks_url or f"{base}/api/auth/jwks"
+            self.jwt_issuer = self.jwt_issuer or base
+            self.jwt_audience = self.jwt_audience or base
+        return self
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        """Read the environment, after filling it from `.env` where unset."""
-        load_dotenv(PROJECT_ROOT / ".env", override=False)
-        better_auth_url = _text("BETTER_AUTH_URL").rstrip("/")
-        return cls(
-            host=_text("HOST", "127.0.0.1"),
-            port=_int("PORT", 8000),
-            data_dir=Path(_text("DATA_DIR") or PROJECT_ROOT / ".data"),
-            log_level=_text("LOG_LEVEL", "info").lower(),
-            log_json=_text("LOG_FORMAT", "text").lower() == "json",
-            access_log=_bool("ACCESS_LOG", True),
-            database_url=_text("DATABASE_URL"),
-            migrate_on_startup=_bool("DB_MIGRATE_ON_STARTUP", True),
-            db_pool_size=_int("DB_POOL_SIZE", 20),
-            db_pool_timeout=_float("DB_POOL_TIMEOUT", 1.5),
-            db_connect_timeout=_float("DB_CONNECT_TIMEOUT", 1.5),
-            db_command_timeout=_float("DB_COMMAND_TIMEOUT", 10.0),
-            db_pool_recycle=_float("DB_POOL_RECYCLE", 240.0),
-            db_statement_cache_size=_int("DB_STATEMENT_CACHE_SIZE", 100),
-            better_auth_url=better_auth_url,
-            jwks_url=_text("JWKS_URL")
-            or (f"{better_auth_url}/api/auth/jwks" if better_auth_url else ""),
-            jwks_file=_text("JWKS_FILE"),
-            jwks_json=_text("JWKS_JSON"),
-            jwt_issuer=_text("JWT_ISSUER", better_auth_url),
-            jwt_audience=_text("JWT_AUDIENCE", better_auth_url),
-            jwt_algorithms=_list("JWT_ALGORITHMS", "EdDSA,ES256,ES512,RS256,PS256"),
-            jwt_secret=_text("JWT_SECRET"),
-            jwt_leeway_seconds=_int("JWT_LEEWAY_SECONDS", 30),
-            jwks_max_age_seconds=_float("JWKS_MAX_AGE_SECONDS", 300.0),
-            jwks_cooldown_seconds=_float("JWKS_COOLDOWN_SECONDS", 10.0),
-            auth_dev_mode=_bool("AUTH_DEV_MODE", False),
-            cors_origins=_list("CORS_ORIGINS"),
-        )
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, **explicit: Any) -> "Settings":
+        """The environment's settings, then `.env`'s, then the defaults;
+        `explicit` values win over all of them. SettingsError names the
+        variable whose value is wrong."""
+        try:
+            return _FromEnvironment(**explicit)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = str(first["loc"][0])
+            variable = _variable(field)
+            raise SettingsError(
+                f"{variable} must be {_expected(field)}, got {first['input']!r}"
+            ) from None
+
+
+class _FromEnvironment(Settings):
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings)
+
+
+def variables() -> dict[str, str]:
+    """Every setting's field, and the variable it is read from."""
+    return {field: _variable(field) for field in Settings.model_fields}
+
+
+def _variable(loc: str) -> str:
+    """The variable an error's location names: a field's, or an alias."""
+    field = Settings.model_fields.get(loc)
+    if field is not None and isinstance(field.validation_alias, AliasChoices):
+        return str(field.validation_alias.choices[0])
+    return loc.upper()
+
+
+EXPECTED: dict[object, str] = {
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+}
+
+
+def _expected(loc: str) -> str:
+    field = Settings.model_fields.get(loc)
+    return EXPECTED.get(field.annotation if field else None, "valid")

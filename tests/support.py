@@ -29,6 +29,11 @@ from impl.http.app import create_app
 from impl.settings import Settings
 
 
+def changed(settings: Settings, **values: Any) -> Settings:
+    """The same settings with some values changed."""
+    return settings.model_copy(update=values)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -27,7 +27,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from impl.auth.verifier import Verifier, build_verifier
 from impl.http.errors import Unauthorized
 from impl.settings import Settings, SettingsError
-from tests.support import Api, JwksServer, Keys, LiveServer
+from tests.support import Api, JwksServer, Keys, LiveServer, changed
 
 BETTER_AUTH_URL = "http://127.0.0.1:3000"
 
@@ -65,7 +65,7 @@ def past_cooldown() -> None:
 def remote_app(
     settings: Settings, jwks_server: JwksServer, db: object
 ) -> Iterator[LiveServer]:
-    remote = replace(
+    remote = changed(
         settings,
         jwks_json="",
         better_auth_url=BETTER_AUTH_URL,
@@ -399,7 +399,7 @@ def test_a_flood_of_random_kids_costs_one_fetch_per_cooldown(
 def test_a_flood_within_one_window_costs_one_fetch(
     settings: Settings, jwks_server: JwksServer, issuer: Keys, db: object
 ) -> None:
-    one_minute = replace(
+    one_minute = changed(
         settings,
         jwks_json="",
         jwks_url=jwks_server.url,
@@ -453,7 +453,7 @@ def test_shared_secret_mode_accepts_hs256_and_nothing_else(
     settings: Settings, issuer: Keys, db: object
 ) -> None:
     secret = "a-frontend-secret-of-at-least-32-bytes"  # noqa: S105 (a test secret)
-    hs_settings = replace(
+    hs_settings = changed(
         settings, jwks_json="", jwt_secret=secret, jwt_issuer="fe", jwt_audience="api"
     )
     claims = {**issuer.claims("u1"), "iss": "fe", "aud": "api"}
@@ -477,7 +477,7 @@ def test_shared_secret_mode_accepts_hs256_and_nothing_else(
 def test_cors_allows_the_configured_frontend_only(
     settings: Settings, alice: Api
 ) -> None:
-    cors_settings = replace(settings, cors_origins=("http://localhost:3000",))
+    cors_settings = changed(settings, cors_origins=("http://localhost:3000",))
     preflight = {
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "authorization,content-type,if-match",

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Database, LiveServer, free_port
+from tests.support import Database, LiveServer, changed, free_port
 
 FRONTEND = PROJECT_ROOT / "tests" / "frontend"
 NODE = Path(sys.executable).parent / "node"
@@ -123,7 +123,7 @@ def service_for(
     jwks_cooldown_seconds: float = 10.0,
 ) -> Iterator[str]:
     """The service configured by BETTER_AUTH_URL alone."""
-    configured = replace(
+    configured = changed(
         settings,
         jwks_json="",
         better_auth_url=auth.url,

@@ -456,7 +456,7 @@ def test_make_check_refuses_a_misspelt_bind_parameter_in_a_statement(
     assert "$(BIN)/python -m impl --check" in check
 
     with scratch_copy(tmp_path, database_url, keys) as scratch:
-        handlers_py = scratch.root / "impl" / "handlers.py"
+        handlers_py = scratch.root / "impl" / "tasks" / "handlers.py"
         source = handlers_py.read_text()
         assert source.count('bindparam("task")') == 1
         handlers_py.write_text(source.replace('bindparam("task")', 'bindparam("tsak")'))

