@@ -6,16 +6,17 @@
 
 """Routes for the operations of openapi.yaml, one per operationId.
 
-`build_routes(handlers, context, public_context)` binds one async handler per
+`build_routes(handlers, security, public_context)` binds one async handler per
 operationId; operations the contract marks public (`security: []`) get
-`public_context`, every other one `context`, which must authenticate. A
+`public_context`, every other one the context that `security` gives for its
+scheme's name (`bearerAuth`), which must authenticate. A
 handler that is missing, not async, or whose signature differs from the
 `Handlers` protocol stops the app here with a message naming the operation
 (runtime.binding); mypy reports the same where the handlers subclass
 `Handlers`. What every route does is runtime.routes'.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Protocol, TypedDict
 from uuid import UUID
 
@@ -310,8 +311,9 @@ handler it calls, what it answers."""
 
 def build_routes(
     handlers: Handlers[ContextT, PublicContextT],
-    context: Callable[[Request], AsyncIterator[ContextT]],
+    security: Mapping[str, Callable[[Request], AsyncIterator[ContextT]]],
     public_context: Callable[[Request], AsyncIterator[PublicContextT]],
 ) -> list[OperationRoute]:
-    """Routes for every operation, each delegating to its handler."""
-    return routes_for(OPERATIONS, Handlers, handlers, context, public_context)
+    """Routes for every operation, each delegating to its handler in the
+    context of its security scheme, by the scheme's name in the contract."""
+    return routes_for(OPERATIONS, Handlers, handlers, security, public_context)

@@ -15,18 +15,25 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
-from generated.routes import OPERATIONS, Handlers
+from generated.routes import build_routes
 from impl.auth import dev_keys
 from impl.auth.verifier import build_verifier
 from impl.db import embedded
 from impl.db.database import StatementParameterError
+from impl.http.contexts import public_context
 from impl.http.logs import log_config
 from impl.settings import Settings, SettingsError
 from impl.tasks.binding import ColumnBindingError
-from runtime.binding import HandlerBindingError, check_handlers
+from runtime.binding import HandlerBindingError
+from runtime.routes import SecurityBindingError
 
 logger = logging.getLogger("impl")
-BINDING_ERRORS = (ColumnBindingError, HandlerBindingError, StatementParameterError)
+BINDING_ERRORS = (
+    ColumnBindingError,
+    HandlerBindingError,
+    SecurityBindingError,
+    StatementParameterError,
+)
 AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
 
 
@@ -47,7 +54,10 @@ def main() -> None:
             check_binding()
         except BINDING_ERRORS as error:
             sys.exit(f"the service would refuse to start: {one_line(error)}")
-        print("openapi.yaml, the tables, the statements and the handlers agree")
+        print(
+            "openapi.yaml, the tables, the statements, the handlers and the "
+            "security schemes agree"
+        )
         return
     # Once, here, before uvicorn forks workers that would each die of it and
     # be restarted forever.
@@ -99,14 +109,12 @@ def check_production(settings: Settings) -> None:
 
 
 def check_binding() -> None:
-    """Bind the contract to the tables, statements and handlers, as every
-    worker will: a field, sort key, bind parameter or handler that does not
-    fit stops the service here."""
+    """Bind the contract to the tables, statements, handlers and security
+    schemes, as every worker will: whatever does not fit stops the service
+    here."""
     from impl.http import app
 
-    check_handlers(
-        app.HANDLERS, Handlers, {o.operation_id: o.handler for o in OPERATIONS}
-    )
+    build_routes(app.HANDLERS, app.SECURITY, public_context)
 
 
 def one_line(error: Exception) -> str:

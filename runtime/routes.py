@@ -199,25 +199,53 @@ def _endpoint(
     return endpoint
 
 
+class SecurityBindingError(RuntimeError):
+    """An operation is secured by a scheme the app gave no context for."""
+
+
+def _scheme(operation: Operation) -> str:
+    """The one security scheme an operation requires."""
+    schemes = {name for requirement in operation.security for name in requirement}
+    if len(schemes) != 1:
+        raise SecurityBindingError(
+            f"{operation.operation_id}: one security scheme per operation is "
+            f"supported, the contract lists {sorted(schemes)}"
+        )
+    return schemes.pop()
+
+
 def routes_for(
     operations: tuple[Operation, ...],
     protocol: type,
     handlers: object,
-    context: Callable[[Request], AsyncIterator[Any]],
+    security: Mapping[str, Callable[[Request], AsyncIterator[Any]]],
     public_context: Callable[[Request], AsyncIterator[Any]],
 ) -> list[OperationRoute]:
-    """A route per operation, each calling its handler; HandlerBindingError
-    first if any handler does not fit `protocol`."""
+    """A route per operation, each calling its handler in the context of its
+    security scheme, resolved by the scheme's name in the contract (the
+    public context where it requires none). HandlerBindingError first if any
+    handler does not fit `protocol`; SecurityBindingError if a scheme has no
+    context."""
     check_handlers(handlers, protocol, {o.operation_id: o.handler for o in operations})
-    enter = asynccontextmanager(context)
+    enter = {name: asynccontextmanager(context) for name, context in security.items()}
     enter_public = asynccontextmanager(public_context)
+    missing = sorted(
+        f"{o.operation_id} requires {_scheme(o)}"
+        for o in operations
+        if not o.public and _scheme(o) not in enter
+    )
+    if missing:
+        raise SecurityBindingError(
+            "openapi.yaml secures operations with schemes the app has no context "
+            f"for: {'; '.join(missing)}"
+        )
     return [
         OperationRoute(
             operation.path,
             _endpoint(
                 operation,
                 getattr(handlers, operation.handler),
-                enter_public if operation.public else enter,
+                enter_public if operation.public else enter[_scheme(operation)],
             ),
             method=operation.method,
             operation_id=operation.operation_id,

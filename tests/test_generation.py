@@ -21,6 +21,7 @@ from impl.http.contexts import public_context, request_context
 from impl.settings import PROJECT_ROOT
 from impl.tasks import handlers
 from runtime.binding import HandlerBindingError
+from runtime.routes import SecurityBindingError
 from tests.scratch import scratch_copy
 from tests.support import Keys
 
@@ -34,11 +35,20 @@ def handlers_except(**changes: Any) -> SimpleNamespace:
 
 
 def build(candidate: object) -> None:
-    build_routes(candidate, request_context, public_context)  # type: ignore[arg-type]
+    build_routes(
+        candidate,  # type: ignore[arg-type]
+        {"bearerAuth": request_context},
+        public_context,
+    )
 
 
 def test_the_real_handlers_bind() -> None:
     build(HANDLERS)
+
+
+def test_a_security_scheme_without_a_context_stops_the_app_naming_it() -> None:
+    with pytest.raises(SecurityBindingError, match=r"listTasks requires bearerAuth"):
+        build_routes(HANDLERS, {"cookieAuth": request_context}, public_context)
 
 
 def test_a_missing_handler_stops_the_app_naming_the_operation() -> None:

@@ -31,6 +31,8 @@ from impl.tasks import handlers, housekeeping
 # mypy checks each handler's signature at the handler (impl/tasks/handlers.py), and
 # here that none is missing; build_routes checks the same at startup.
 HANDLERS: Handlers[RequestContext, PublicContext] = handlers.Handlers()
+SECURITY = {"bearerAuth": request_context}
+"""Each security scheme of the contract, by name, and how it authenticates."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = verifier
     # The operations' routes are Starlette routes that FastAPI serves as they
     # are (include_router would rebuild them and add HEAD to every GET).
-    app.router.routes.extend(build_routes(HANDLERS, request_context, public_context))
+    app.router.routes.extend(build_routes(HANDLERS, SECURITY, public_context))
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
