@@ -8,7 +8,6 @@ carries a token for it. Without DATABASE_URL the embedded PostgreSQL starts.
 import argparse
 import logging
 import logging.config
-import os
 import signal
 import sys
 from urllib.parse import parse_qs, urlsplit
@@ -34,7 +33,6 @@ BINDING_ERRORS = (
     SecurityBindingError,
     StatementParameterError,
 )
-AUTH_SOURCES = ("BETTER_AUTH_URL", "JWKS_URL", "JWKS_FILE", "JWKS_JSON", "JWT_SECRET")
 
 
 def main() -> None:
@@ -62,7 +60,7 @@ def main() -> None:
     # Once, here, before uvicorn forks workers that would each die of it and
     # be restarted forever.
     try:
-        settings = Settings.from_env()
+        settings = Settings.for_development() if args.dev else Settings.from_env()
         if not args.dev:
             check_production(settings)
         check_binding()
@@ -70,13 +68,9 @@ def main() -> None:
         sys.exit(f"refusing to start: {one_line(error)}")
     logging_config = log_config(settings.log_level, settings.log_json)
     logging.config.dictConfig(logging_config)
-    if args.dev and not any(os.environ.get(name) for name in AUTH_SOURCES):
-        os.environ["AUTH_DEV_MODE"] = "true"
-    if not settings.database_url:
-        # Started here, once, so that every worker joins the same server.
-        os.environ["DATABASE_URL"] = embedded.start(settings.data_dir)
-    settings = Settings.from_env()
-    logger.info("database: %s", describe_database(settings.database_url))
+    # Started here, once; every worker joins the same server (impl.http.app).
+    database_url = settings.database_url or embedded.start(settings.data_dir)
+    logger.info("database: %s", describe_database(database_url))
     if settings.auth_dev_mode:
         print_banner(settings)
     # uvicorn shuts down gracefully on SIGTERM, then raises it again; exiting
@@ -84,7 +78,9 @@ def main() -> None:
     # PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(
-        "impl.http.app:create_app",
+        # Each worker reads the same settings the same way: nothing is
+        # handed over through the environment.
+        "impl.http.app:create_dev_app" if args.dev else "impl.http.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -127,6 +127,26 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
 
+    def key_sources(self) -> list[str]:
+        """The variables that name a source of signing keys, of those set."""
+        return [
+            name
+            for name, value in (
+                ("JWKS_URL/BETTER_AUTH_URL", self.jwks_url),
+                ("JWKS_FILE", self.jwks_file),
+                ("JWKS_JSON", self.jwks_json),
+                ("JWT_SECRET", self.jwt_secret),
+            )
+            if value
+        ]
+
+    @classmethod
+    def for_development(cls) -> "Settings":
+        """The environment's settings, trusting the development key when they
+        name no key source (what `make run` serves)."""
+        settings = cls.from_env()
+        return settings if settings.key_sources() else cls.from_env(auth_dev_mode=True)
+
     @classmethod
     def from_env(cls, **explicit: Any) -> "Settings":
         """The environment's settings, then `.env`'s, then the defaults;

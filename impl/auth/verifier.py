@@ -188,16 +188,7 @@ class Verifier:
 
 def build_verifier(settings: Settings) -> Verifier:
     """The verifier the settings ask for, or SettingsError saying why not."""
-    sources = [
-        name
-        for name, value in (
-            ("JWKS_URL/BETTER_AUTH_URL", settings.jwks_url),
-            ("JWKS_FILE", settings.jwks_file),
-            ("JWKS_JSON", settings.jwks_json),
-            ("JWT_SECRET", settings.jwt_secret),
-        )
-        if value
-    ]
+    sources = settings.key_sources()
     if len(sources) > 1:
         raise SettingsError(
             f"ambiguous auth configuration: {', '.join(sources)} are all set; "

@@ -28,6 +28,13 @@ def start(data_dir: Path) -> str:
     return to_asyncpg_socket_url(uri)
 
 
+def url_of(data_dir: Path) -> str:
+    """The URL of the cluster `start` runs in `data_dir`, for processes that
+    use it without owning it (the workers of `make run`): it listens on a
+    socket in its own folder."""
+    return f"postgresql://postgres@/postgres?host={data_dir / 'postgres'}"
+
+
 def to_asyncpg_socket_url(uri: str) -> str:
     """postgresql://postgres:@/postgres?host=/dir -> a URL SQLAlchemy accepts."""
     parts = urlsplit(uri)

@@ -35,6 +35,16 @@ SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
 
 
+def create_dev_app() -> FastAPI:
+    """The ASGI factory of `make run` (see Settings.for_development): its
+    workers use the embedded PostgreSQL that `python -m impl` started."""
+    settings = Settings.for_development()
+    if not settings.database_url:
+        url = embedded.url_of(settings.data_dir)
+        settings = settings.model_copy(update={"database_url": url})
+    return create_app(settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     verifier = build_verifier(settings)
