@@ -9,7 +9,7 @@ its field says otherwise.
 """
 
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AliasChoices,
@@ -41,6 +41,9 @@ def _named(variable: str) -> Any:
 
 
 class Settings(BaseSettings):
+    reads_environment: ClassVar[bool] = False
+    """Explicit values only; Settings.from_env reads the machine's too."""
+
     model_config = SettingsConfigDict(
         env_file=PROJECT_ROOT / ".env",
         extra="ignore",
@@ -125,6 +128,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if cls.reads_environment:
+            return (init_settings, env_settings, dotenv_settings)
         return (init_settings,)
 
     def key_sources(self) -> list[str]:
@@ -164,16 +169,7 @@ class Settings(BaseSettings):
 
 
 class _FromEnvironment(Settings):
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings)
+    reads_environment: ClassVar[bool] = True
 
 
 def variables() -> dict[str, str]:

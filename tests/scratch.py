@@ -55,6 +55,18 @@ class Scratch:
         assert result.returncode == 0, f"{command}\n{output[-8000:]}"
         return output
 
+    def service(self, *args: str) -> "subprocess.CompletedProcess[str]":
+        """`python -m impl` with these arguments, in the copy, however it ends."""
+        return subprocess.run(
+            [sys.executable, "-m", "impl", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
     def check_and_test(self) -> None:
         """`make check` and the whole `make test`, as on any change."""
         self.run("make check")

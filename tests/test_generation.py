@@ -332,15 +332,7 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
         scratch.edit_contract(contract)
         scratch.run("make generate")
 
-        result = subprocess.run(
-            [sys.executable, "-m", "impl", *command],
-            cwd=scratch.root,
-            env=scratch.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = scratch.service(*command)
 
     assert result.returncode != 0
     assert result.stdout == ""  # no banner, no token
@@ -470,15 +462,7 @@ def test_make_check_refuses_a_misspelt_bind_parameter_in_a_statement(
         source = handlers_py.read_text()
         assert source.count('bindparam("task")') == 1
         handlers_py.write_text(source.replace('bindparam("task")', 'bindparam("tsak")'))
-        result = subprocess.run(
-            [sys.executable, "-m", "impl", "--check"],
-            cwd=scratch.root,
-            env=scratch.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = scratch.service("--check")
 
     assert result.returncode != 0
     assert result.stderr.startswith("the service would refuse to start: "), result
