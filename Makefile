@@ -21,7 +21,7 @@ FRONTEND_READY := $(call node_ready,$(FRONTEND))
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test check lint typecheck breaking release generate migrate revision bench format clean
+.PHONY: help install run serve token test check lint typecheck breaking release generate migrate revision bench bench-cost format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (nee
 		&& apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { \
 		echo "make bench needs wrk: sudo apt-get install wrk (or brew install wrk)"; exit 1; }
 	$(BIN)/python -m bench.run
+
+bench-cost: $(SYNCED) ## Instructions per request, this tree vs BASELINE=<rev> (needs valgrind, wrk)
+	BENCH_BASELINE=$(BASELINE) $(BIN)/python -m bench.instructions
 
 format: $(SYNCED) ## Apply ruff's formatting and fixes (it lists what it cannot fix)
 	$(BIN)/ruff format .

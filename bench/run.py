@@ -19,6 +19,11 @@ before round 1, with the same authenticated load from wrk:
 It prints a table and writes bench/results/results.json and chart.png.
 Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per scenario and target and round),
 BENCH_CONNECTIONS (32), BENCH_SOAK_REQUESTS (100000).
+
+BENCH_BASELINE=<git revision> adds a fourth target, the service as that
+revision had it (exported from git, run the same way), to the same
+interleaved rounds: a change's cost on the hot path, measured against the
+code it replaces rather than across two runs on a drifting machine.
 """
 
 import asyncio
@@ -75,6 +80,20 @@ TARGETS = {
     "ceiling": [*UVICORN, "bench.ceiling:create_app"],
     "conventional": [*UVICORN, "bench.conventional:create_app"],
 }
+BASELINE = "baseline"
+
+
+def export_revision(revision: str, into: Path) -> Path:
+    """The repository's files at `revision`, as `git archive` gives them."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    into.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 @dataclass
@@ -202,15 +221,18 @@ class Target:
 
 
 @contextmanager
-def serve(name: str, env: dict[str, str], log: Path) -> Iterator[Target]:
+def serve(
+    name: str, env: dict[str, str], log: Path, root: Path = ROOT
+) -> Iterator[Target]:
     port = free_port()
-    env = {**env, "PORT": str(port)}
+    env = {**env, "PORT": str(port), "PYTHONPATH": str(root)}
+    command = TARGETS["service" if name == BASELINE else name]
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, *TARGETS[name], "--host", "127.0.0.1", "--port", str(port)]
-            if name != "service"
-            else [sys.executable, *TARGETS[name]],
-            cwd=ROOT,
+            [sys.executable, *command]
+            if command is TARGETS["service"]
+            else [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=root,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -282,13 +304,10 @@ def measure_rounds(
             for target in order:
                 load = wrk(target.base, SECONDS, users_file, scenario, round_number)
                 loads[scenario][target.name].append(load)
-        mix = {name: runs[-1].rps for name, runs in loads["mix"].items()}
-        print(
-            f"  round {round_number}/{ROUNDS} ({', '.join(t.name for t in order)}):"
-            f" mix service {mix['service']:,.0f}, ceiling {mix['ceiling']:,.0f},"
-            f" conventional {mix['conventional']:,.0f} req/s",
-            flush=True,
+        mix = ", ".join(
+            f"{name} {runs[-1].rps:,.0f}" for name, runs in loads["mix"].items()
         )
+        print(f"  round {round_number}/{ROUNDS}: mix {mix} req/s", flush=True)
     return loads
 
 
@@ -398,14 +417,16 @@ def main() -> int:
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": AUDIENCE,
             "DB_MIGRATE_ON_STARTUP": "false",
-            "PYTHONPATH": str(ROOT),
         }
+        roots = dict.fromkeys(TARGETS, ROOT)
+        if baseline := os.environ.get("BENCH_BASELINE"):
+            roots[BASELINE] = export_revision(baseline, tmp / "baseline-tree")
         targets = []
-        for name in TARGETS:
+        for name, root in roots.items():
             url = asyncio.run(create_database(server_url, f"bench_{name}"))
             asyncio.run(seed(url, rows))
             env = {**base_env, "DATABASE_URL": url}
-            targets.append(running.enter_context(serve(name, env, tmp / name)))
+            targets.append(running.enter_context(serve(name, env, tmp / name, root)))
         print(
             f"{ROUNDS} rounds of {', '.join(SCENARIOS)}, {SECONDS} s each,"
             f" {CONNECTIONS} connections:",
@@ -429,6 +450,11 @@ def main() -> int:
             "p99_service_vs_ceiling": scenarios[scenario]["service"]["p99_ms"]
             / scenarios[scenario]["ceiling"]["p99_ms"],
         }
+        | (
+            {"service_vs_baseline": ratios(by["service"], by[BASELINE])}
+            if BASELINE in by
+            else {}
+        )
         for scenario, by in loads.items()
     }
     results = {
@@ -443,6 +469,7 @@ def main() -> int:
             "seconds": SECONDS,
             "connections": CONNECTIONS,
             "users": USERS,
+            "baseline": os.environ.get("BENCH_BASELINE"),
         },
         "scenarios": scenarios,
         "ratios": compared,
@@ -481,6 +508,12 @@ def print_report(
             f" ({conventional['min']:.2f}-{conventional['max']:.2f}),"
             f" p99 service/ceiling {r['p99_service_vs_ceiling']:.2f}x"
         )
+        if baseline := r.get("service_vs_baseline"):
+            print(
+                f"      service/baseline ({os.environ['BENCH_BASELINE']})"
+                f" {baseline['overall']:.2f}x"
+                f" ({baseline['min']:.2f}-{baseline['max']:.2f})"
+            )
     print(
         "targets (mix): service/ceiling >= 0.8, service/conventional >= 3,"
         " p99 <= 2x the ceiling's, 0 non-2xx"
