@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: a98c2c9d5675beb7cd949fd464ef8a0dcd1ca436b949e599870edd44ba2dbd4d
+# openapi.yaml sha256: 26562c4646328f1f1347417f16845b018776f930830bdc4be7ee6b71bdf7a503
 
 from __future__ import annotations
 

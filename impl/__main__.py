@@ -110,7 +110,7 @@ def check_binding() -> None:
     here."""
     from impl.http import app
 
-    build_routes(app.HANDLERS, app.SECURITY, public_context)
+    build_routes(app.handlers_of(Settings()), app.SECURITY, public_context)
 
 
 def one_line(error: Exception) -> str:

@@ -11,6 +11,7 @@ its field says otherwise.
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
 
+from limits import parse_many
 from pydantic import (
     AliasChoices,
     Field,
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
 
     cors_origins: CommaSeparated = ()
 
+    rate_limit: str = "600/minute"
+    """Per user, in the `limits` library's notation (`600/minute`, several
+    separated by `;`); `off` turns it off."""
+    redis_url: str = ""
+    """Shares the rate limit across workers and instances; empty: each
+    worker limits on its own."""
+    max_tasks_per_user: int = Field(1000, gt=0)
+
     @field_validator("log_json", mode="before")
     @classmethod
     def _json_format(cls, value: Any) -> Any:
@@ -103,6 +112,16 @@ class Settings(BaseSettings):
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("rate_limit", mode="after")
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        if value.lower() != "off":
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError("a limit such as 600/minute, or off") from None
         return value
 
     @field_validator("log_level", mode="after")
@@ -163,8 +182,12 @@ class Settings(BaseSettings):
             first = error.errors()[0]
             field = str(first["loc"][0])
             variable = _variable(field)
+            expected = {
+                "value_error": str(first.get("ctx", {}).get("error")),
+                "greater_than": f"greater than {first.get('ctx', {}).get('gt')}",
+            }.get(first["type"], _expected(field))
             raise SettingsError(
-                f"{variable} must be {_expected(field)}, got {first['input']!r}"
+                f"{variable} must be {expected}, got {first['input']!r}"
             ) from None
 
 

@@ -64,6 +64,10 @@ def settings(
         jwks_json=keys.jwks_json(),
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
+        # The suite's shared server takes thousands of requests per user per
+        # minute (schemathesis above all); the limit has servers of its own
+        # in tests/test_rate_limit.py.
+        rate_limit="off",
     )
 
 

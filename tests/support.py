@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from typing import Any, Self
 import asyncpg
 import httpx
 import jwt
+import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
@@ -372,3 +375,61 @@ class PgProxy:
 
     def reset(self) -> None:
         self.round_trips = self.statements = 0
+
+
+REDIS_HINT = (
+    "redis-server is not installed: `sudo apt-get install redis-server` (Debian,"
+    " Ubuntu) or `brew install redis` (macOS)"
+)
+
+
+def require(binary: str, hint: str) -> str:
+    """The binary's path; skips the test without it, or fails under CI=true."""
+    path = shutil.which(binary) or next(
+        (p for p in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}") if os.path.exists(p)),
+        None,
+    )
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(hint)
+        pytest.skip(hint)
+    return path
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the test's own, on a free port, that keeps nothing on
+    disk; it can be killed and started again on the same port."""
+
+    binary: str
+    port: int = field(default_factory=free_port)
+    process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None

@@ -38,9 +38,15 @@ class User(SQLModel, table=True):
     """A user, created by that user's first write."""
 
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("task_count >= 0", name="ck_users_task_count"),)
 
     id: str = Field(sa_column=Column(Text, primary_key=True))
     created_at: datetime = Field(sa_column=_timestamp())
+    task_count: int = Field(
+        sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
+    """The tasks the user holds, kept by the statements that create and
+    delete them; MAX_TASKS_PER_USER bounds it."""
 
 
 class Task(SQLModel, table=True):

@@ -25,14 +25,19 @@ from impl.http.contexts import (
     request_context,
 )
 from impl.http.logs import RequestIdMiddleware
+from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import handlers, housekeeping
 
-# mypy checks each handler's signature at the handler (impl/tasks/handlers.py), and
-# here that none is missing; build_routes checks the same at startup.
-HANDLERS: Handlers[RequestContext, PublicContext] = handlers.Handlers()
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
+
+
+def handlers_of(settings: Settings) -> Handlers[RequestContext, PublicContext]:
+    """The handlers, typed as the contract's protocol: mypy checks each
+    handler's signature at the handler (impl/tasks/handlers.py), and here
+    that none is missing; build_routes checks the same at startup."""
+    return handlers.Handlers(max_tasks_per_user=settings.max_tasks_per_user)
 
 
 def create_dev_app() -> FastAPI:
@@ -79,9 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.verifier = verifier
+    app.state.limiter = build_limiter(settings)
     # The operations' routes are Starlette routes that FastAPI serves as they
     # are (include_router would rebuild them and add HEAD to every GET).
-    app.router.routes.extend(build_routes(HANDLERS, SECURITY, public_context))
+    app.router.routes.extend(
+        build_routes(handlers_of(settings), SECURITY, public_context)
+    )
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)

@@ -1,7 +1,8 @@
 """The contexts handlers receive: who is calling, and its access to the database.
 
 `request_context` serves the operations the contract secures: it
-authenticates first, so nothing else is looked at for an anonymous caller.
+authenticates first, so nothing else is looked at for an anonymous caller,
+then counts the request against the caller's rate limit.
 `public_context` serves the probes (`security: []`). Both are async
 generators: whatever happens in the handler, the access is closed when the
 request is over.
@@ -14,6 +15,7 @@ from fastapi import Request
 
 from impl.auth.verifier import authenticated_user
 from impl.db.database import Database, DatabaseAccess
+from impl.rate_limit import Limiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ def _access(request: Request) -> DatabaseAccess:
 
 async def request_context(request: Request) -> AsyncIterator[RequestContext]:
     user_id = await authenticated_user(request)
+    limiter: Limiter = request.app.state.limiter
+    await limiter.check(user_id)
     access = _access(request)
     try:
         yield RequestContext(user_id=user_id, db=access)

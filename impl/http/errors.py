@@ -31,12 +31,18 @@ class Problem(Exception):
     """An error with the status and detail the client should see."""
 
     def __init__(
-        self, status: int, detail: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        problem_type: str = "about:blank",
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = dict(headers or {})
+        self.type = problem_type
 
 
 class NotFound(Problem):
@@ -84,10 +90,11 @@ def problem_response(
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
+    problem_type: str = "about:blank",
 ) -> Response:
     """The contract's Problem, validated by its generated model."""
     body = ProblemBody(
-        type="about:blank",
+        type=problem_type,
         title=title(status),
         status=status,
         detail=detail,
@@ -122,7 +129,7 @@ def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.detail, exc.headers)
+    return problem_response(exc.status, exc.detail, exc.headers, problem_type=exc.type)
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Delete,
     Integer,
     LargeBinary,
+    Select,
     Update,
     any_,
     bindparam,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     null,
     select,
     text,
@@ -86,6 +88,7 @@ class OwnedParams(TypedDict):
 class CreateParams(TypedDict):
     owner: str
     new: dict[str, Any]
+    max_tasks: int
 
 
 class KeyedCreateParams(CreateParams):
@@ -192,21 +195,47 @@ def _list_statement(
     )
 
 
-ENSURE_USER = (
-    pg_insert(users).values(id=OWNER).on_conflict_do_nothing().cte("ensure_user")
-)
+MAX_TASKS: BindParameter[int] = bindparam("max_tasks")
 
-# The user's row rides along in the same statement: created on the first
-# write, a no-op afterwards, never an extra round trip. Not idempotent: a
-# retry could create the task twice.
-CREATE = compile_statement(
-    insert(tasks)
-    .add_cte(ENSURE_USER)
-    .values(user_id=OWNER, **_new_values(CREATED))
-    .returning(*RETURNED),
-    CreateParams,
-    idempotent=False,
-)
+
+def _counted(source: Any = None) -> Any:
+    """The user's row, created by the first write, its task count raised by
+    one unless that would pass MAX_TASKS_PER_USER: the user's id when there
+    is room, no row when there is none. The row lock the upsert takes makes
+    concurrent creates of one user count one after another, on every
+    instance; `source` replaces VALUES when a create may write nothing."""
+    upsert = (
+        pg_insert(users).values(id=OWNER, task_count=1)
+        if source is None
+        else pg_insert(users).from_select(["id", "task_count"], source)
+    )
+    return (
+        upsert.on_conflict_do_update(
+            index_elements=[users.c.id],
+            set_={"task_count": users.c.task_count + 1},
+            where=users.c.task_count < MAX_TASKS,
+        )
+        .returning(users.c.id)
+        .cte("counted")
+    )
+
+
+def _create() -> Statement[CreateParams]:
+    """The task, inserted only where `counted` made room: one statement, no
+    row when the user is at the quota. Not idempotent: a retry could create
+    the task twice."""
+    counted = _counted()
+    new = _new_values(CREATED)
+    return compile_statement(
+        insert(tasks)
+        .from_select(["user_id", *new], select(counted.c.id, *new.values()))
+        .returning(*RETURNED),
+        CreateParams,
+        idempotent=False,
+    )
+
+
+CREATE = _create()
 
 
 def _create_idempotently() -> Statement[KeyedCreateParams]:
@@ -228,13 +257,11 @@ def _create_idempotently() -> Statement[KeyedCreateParams]:
         )
         .cte("existing")
     )
+    counted = _counted(select(OWNER, literal(1)).where(~exists(existing.select())))
     new = _new_values(CREATED)
     created = (
         insert(tasks)
-        .from_select(
-            ["user_id", *new],
-            select(OWNER, *new.values()).where(~exists(existing.select())),
-        )
+        .from_select(["user_id", *new], select(counted.c.id, *new.values()))
         .returning(*RETURNED)
         .cte("created")
     )
@@ -266,7 +293,7 @@ def _create_idempotently() -> Statement[KeyedCreateParams]:
                 *(stored.c[c.name] for c in RETURNED),
                 existing.c.request_hash,
             ).select_from(existing.join(stored, true())),
-        ).add_cte(ENSURE_USER, recorded),
+        ).add_cte(recorded),
         KeyedCreateParams,
         idempotent=True,
     )
@@ -297,6 +324,16 @@ class IdempotencyKeyInProgress(Problem):
         )
 
 
+class TaskQuotaExceeded(Problem):
+    def __init__(self, max_tasks: int) -> None:
+        super().__init__(
+            409,
+            f"This user already has {max_tasks} tasks, the most allowed;"
+            " delete one first.",
+            problem_type=facts.problem_type("TaskQuotaExceeded"),
+        )
+
+
 class IdempotencyKeyReused(Problem):
     def __init__(self) -> None:
         super().__init__(
@@ -313,15 +350,17 @@ def _without(row: Record, column: str) -> dict[str, Any]:
 GET = compile_statement(select(*RETURNED).where(*OWNED), OwnedParams, idempotent=True)
 
 
-def _conditional(
-    statement: Update | Delete, params: type[WriteParamsT]
-) -> Statement[WriteParamsT]:
+Write = Callable[..., Update | Delete | Select[Any]]
+"""A write of one task, given any further conditions on the task's row."""
+
+
+def _conditional(write: Write, params: type[WriteParamsT]) -> Statement[WriteParamsT]:
     """The write under If-Match, and the lookup that tells 404 from 412.
 
     Replaying a conditional write that did commit answers 412: safe.
     """
     versions = bindparam("versions", type_=ARRAY(Integer))
-    written = statement.where(tasks.c.version == any_(versions)).cte("written")
+    written = write(tasks.c.version == any_(versions)).cte("written")
     target = select(tasks.c.id.label("found")).where(*OWNED).cte("target")
     return compile_statement(
         select(target.c.found, *written.c).select_from(
@@ -333,29 +372,48 @@ def _conditional(
 
 
 def _writes(
-    statement: Update | Delete, params: type[WriteParamsT]
+    write: Write, params: type[WriteParamsT]
 ) -> tuple[Statement[WriteParamsT], Statement[WriteParamsT]]:
     """The write as it is, and under If-Match (see `_conditional`)."""
-    plain = compile_statement(statement, params, idempotent=True)
-    return plain, _conditional(statement, params)
+    plain = compile_statement(write(), params, idempotent=True)
+    return plain, _conditional(write, params)
 
 
 UPDATE, UPDATE_IF_MATCH = _writes(
-    update(tasks)
-    .where(*OWNED)
-    .values(
-        **_new_values(REPLACED),
-        version=tasks.c.version + 1,
-        updated_at=func.now(),
-    )
-    .returning(*RETURNED),
+    lambda *conditions: (
+        update(tasks)
+        .where(*OWNED, *conditions)
+        .values(
+            **_new_values(REPLACED),
+            version=tasks.c.version + 1,
+            updated_at=func.now(),
+        )
+        .returning(*RETURNED)
+    ),
     ReplaceParams,
 )
 
 
-DELETE, DELETE_IF_MATCH = _writes(
-    delete(tasks).where(*OWNED).returning(tasks.c.id), WriteParams
-)
+def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The task deleted, and its user's task count lowered in the same
+    statement; the deleted task's id, or no row."""
+    deleted = (
+        delete(tasks)
+        .where(*OWNED, *conditions)
+        .returning(tasks.c.id, tasks.c.user_id)
+        .cte("deleted")
+    )
+    uncounted = (
+        update(users)
+        .where(users.c.id == deleted.c.user_id)
+        .values(task_count=users.c.task_count - 1)
+        .returning(users.c.id)
+        .cte("uncounted")
+    )
+    return select(deleted.c.id).add_cte(uncounted)
+
+
+DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams)
 
 
 def _accepted_versions(if_match: str | None) -> list[int] | None:
@@ -397,6 +455,9 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
     signature against the contract's at the method itself; build_routes
     checks the same at startup.
     """
+
+    def __init__(self, *, max_tasks_per_user: int) -> None:
+        self.max_tasks = max_tasks_per_user
 
     async def list_tasks(
         self,
@@ -441,19 +502,25 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         idempotency_key: str | None,
         body: TaskCreate,
     ) -> Reply[Task, CreateTaskHeaders]:
+        new = _new(body)
         if idempotency_key is None:
-            [row] = await ctx.db.fetch(CREATE({"owner": user_id, "new": _new(body)}))
-            return _created(row)
+            rows = await ctx.db.fetch(
+                CREATE({"owner": user_id, "new": new, "max_tasks": self.max_tasks})
+            )
+            if not rows:
+                raise TaskQuotaExceeded(self.max_tasks)
+            return _created(rows[0])
         request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
         params: KeyedCreateParams = {
             "owner": user_id,
-            "new": _new(body),
+            "new": new,
+            "max_tasks": self.max_tasks,
             "key": idempotency_key,
             "ttl": IDEMPOTENCY_TTL,
             "request_hash": request_hash,
         }
         try:
-            [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
+            rows = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
         except Exception as error:
             if sqlstate(error) != "23505":
                 raise
@@ -462,11 +529,14 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
             # run once more; the twin's answer is then found under `existing`.
             await ctx.db.fetch(PURGE_EXPIRED_KEY(params))
             try:
-                [row] = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
+                rows = await ctx.db.fetch(CREATE_IDEMPOTENTLY(params))
             except Exception as again:
                 if sqlstate(again) != "23505":
                     raise
                 raise IdempotencyKeyInProgress from None
+        if not rows:
+            raise TaskQuotaExceeded(self.max_tasks)
+        [row] = rows
         stored_hash = row["request_hash"]
         if stored_hash is not None and stored_hash != request_hash:
             raise IdempotencyKeyReused

@@ -1,0 +1,128 @@
+"""Per-user rate limits: RATE_LIMIT, counted per worker or, with REDIS_URL,
+in Redis, shared by every worker and instance.
+
+The `limits` library counts (a moving window: exact, with no burst at a
+window's edge). A refused request gets 429 with Retry-After and the
+RateLimit and RateLimit-Policy fields of draft-ietf-httpapi-ratelimit-headers.
+
+Redis is a guard, not a dependency: when it fails, requests pass unlimited
+(fail open) rather than fail. Its client never retries and gives up on a
+connection or a reply within REDIS_TIMEOUT_SECONDS; after a failure, Redis
+is left alone for RETRY_AFTER_FAILURE_SECONDS, so no request waits on a
+dead Redis, then tried again by the next request, so limiting resumes by
+itself. The outage is logged once per WARN_INTERVAL_SECONDS, and the
+recovery once.
+"""
+
+import logging
+import math
+import time
+from typing import Protocol
+
+from coredis.retry import NoRetryPolicy
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from impl.http.errors import Problem
+from impl.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 0.25
+RETRY_AFTER_FAILURE_SECONDS = 1.0
+WARN_INTERVAL_SECONDS = 60.0
+
+
+def policy_name(item: RateLimitItem) -> str:
+    """`600-per-minute`, `10-per-5-seconds`: a limit's name in the fields."""
+    window = item.GRANULARITY.name
+    if item.multiples == 1:
+        return f"{item.amount}-per-{window}"
+    return f"{item.amount}-per-{item.multiples}-{window}s"
+
+
+class RateLimited(Problem):
+    def __init__(
+        self, item: RateLimitItem, items: list[RateLimitItem], retry_in: int
+    ) -> None:
+        policies = ", ".join(
+            f'"{policy_name(i)}";q={i.amount};w={i.get_expiry()}' for i in items
+        )
+        super().__init__(
+            429,
+            f"Rate limit {item} used up; retry in {retry_in} seconds.",
+            {
+                "Retry-After": str(retry_in),
+                "RateLimit": f'"{policy_name(item)}";r=0;t={retry_in}',
+                "RateLimit-Policy": policies,
+            },
+        )
+
+
+class Limiter(Protocol):
+    async def check(self, user_id: str) -> None:
+        """Count one request of the user's; RateLimited when it is one too many."""
+
+
+class Unlimited:
+    async def check(self, user_id: str) -> None:
+        return None
+
+
+class RateLimiter:
+    def __init__(self, items: list[RateLimitItem], storage: Storage) -> None:
+        self.items = items
+        self.storage = storage
+        self.strategy = MovingWindowRateLimiter(storage)
+        self.skip_until = 0.0
+        self.warned_at = -math.inf
+        self.failing = False
+
+    async def check(self, user_id: str) -> None:
+        now = time.monotonic()
+        if now < self.skip_until:
+            return
+        try:
+            for item in self.items:
+                if not await self.strategy.hit(item, user_id):
+                    stats = await self.strategy.get_window_stats(item, user_id)
+                    retry_in = max(1, math.ceil(stats.reset_time - time.time()))
+                    raise RateLimited(item, self.items, retry_in)
+        except StorageError as error:
+            self._failed(now, error.storage_error)
+            return
+        if self.failing:
+            self.failing = False
+            logger.warning("rate limit storage is back: limiting again")
+
+    def _failed(self, now: float, error: Exception) -> None:
+        self.skip_until = now + RETRY_AFTER_FAILURE_SECONDS
+        self.failing = True
+        if now - self.warned_at >= WARN_INTERVAL_SECONDS:
+            self.warned_at = now
+            logger.warning(
+                "rate limit storage unavailable (%r): requests pass unlimited until"
+                " it answers again (this warning repeats at most every %.0f s)",
+                error,
+                WARN_INTERVAL_SECONDS,
+            )
+
+
+def build_limiter(settings: Settings) -> Limiter:
+    if settings.rate_limit.lower() == "off":
+        return Unlimited()
+    items = parse_many(settings.rate_limit)
+    storage: Storage
+    if settings.redis_url:
+        storage = RedisStorage(
+            f"async+{settings.redis_url}",
+            wrap_exceptions=True,
+            connect_timeout=REDIS_TIMEOUT_SECONDS,
+            stream_timeout=REDIS_TIMEOUT_SECONDS,
+            retry_policy=NoRetryPolicy(),  # type: ignore[arg-type]
+        )
+    else:
+        storage = MemoryStorage()
+    return RateLimiter(items, storage)
