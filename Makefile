@@ -92,10 +92,11 @@ revision: $(SYNCED) ## Write a migration for impl/db/tables.py: make revision ME
 	@test -n "$(MESSAGE)" || { echo 'say what it does: make revision MESSAGE="add due_at"'; exit 2; }
 	$(BIN)/python -m impl.db.migrate revision "$(MESSAGE)"
 
-bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (needs wrk)
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { \
-		echo "make bench needs wrk: sudo apt-get install wrk (or brew install wrk)"; exit 1; }
+bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (needs wrk, redis-server)
+	@{ command -v wrk && command -v redis-server; } >/dev/null || { [ "$$(id -u)" = 0 ] \
+		&& command -v apt-get >/dev/null && apt-get update -qq \
+		&& apt-get install -y -qq wrk redis-server >/dev/null; } || { \
+		echo "make bench needs wrk and redis-server: sudo apt-get install wrk redis-server"; exit 1; }
 	$(BIN)/python -m bench.run
 
 bench-cost: $(SYNCED) ## Instructions per request, this tree vs BASELINE=<rev> (needs valgrind, wrk)

@@ -30,6 +30,7 @@ from bench.run import (
     AUDIENCE,
     ISSUER,
     ROOT,
+    SERVICE_LIMITS,
     create_database,
     database_server,
     export_revision,
@@ -104,6 +105,7 @@ def main() -> int:
         "JWT_ISSUER": ISSUER,
         "JWT_AUDIENCE": AUDIENCE,
         "DB_MIGRATE_ON_STARTUP": "false",
+        **SERVICE_LIMITS,
     }
     with database_server() as server_url, tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)

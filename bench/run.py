@@ -17,6 +17,9 @@ before round 1, with the same authenticated load from wrk:
 3. memory: the service's RSS before and after a 100,000-request soak.
 
 It prints a table and writes bench/results/results.json and chart.png.
+4. overload: the mix at 512 connections on the service and the ceiling, in
+   the same rounds: goodput (2xx per second), p99 and the share of non-2xx.
+
 Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per scenario and target and round),
 BENCH_CONNECTIONS (32), BENCH_SOAK_REQUESTS (100000).
 
@@ -70,17 +73,34 @@ STABLE_TASKS = 200
 # run's requests spread over USERS users.
 DELETE_WINDOW = 100
 ISSUER = AUDIENCE = "https://bench.example"
-SCENARIOS = ("mix", "list", "get")
+SCENARIOS = ("mix", "list", "get", "overload")
+BASELINE = "baseline"
+OVERLOAD_CONNECTIONS = 512
+"""The overload scenario: the mix at this many connections."""
+SCENARIO_TARGETS = {
+    "list": {"service", "ceiling", "conventional", BASELINE},
+    "get": {"service", "ceiling", "conventional", BASELINE},
+    # The conventional app would only time out.
+    "overload": {"service", "ceiling", BASELINE},
+}
+"""The targets of each scenario but the mix, which runs on every target."""
 UVICORN = [
     "-m", "uvicorn", "--factory", "--loop", "uvloop", "--http", "httptools",
     "--no-access-log", "--log-level", "warning",
 ]  # fmt: skip
+SERVICE = ["-m", "impl", "--workers", "1"]
 TARGETS = {
-    "service": ["-m", "impl", "--workers", "1"],
+    "service": SERVICE,
     "ceiling": [*UVICORN, "bench.ceiling:create_app"],
     "conventional": [*UVICORN, "bench.conventional:create_app"],
+    # The same service with its rate limit counted in Redis, and with none:
+    # what the limit costs, on the mix.
+    "service-redis": SERVICE,
+    "service-unlimited": SERVICE,
 }
-BASELINE = "baseline"
+SERVICE_LIMITS = {"RATE_LIMIT": "1000000/minute", "MAX_TASKS_PER_USER": "1000000"}
+"""On, as by default, but never reached: the service pays for counting every
+request and every task, and refuses none."""
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -153,7 +173,8 @@ def users_lines(keys: Signer) -> tuple[list[str], list[tuple[Any, ...]]]:
     now = datetime.now(UTC)
     lines: list[str] = []
     rows: list[tuple[Any, ...]] = []
-    deletable_count = (ROUNDS + 1) * DELETE_WINDOW
+    # A window per round for the mix and one for the overload, and one to warm up.
+    deletable_count = (2 * ROUNDS + 1) * DELETE_WINDOW
     for n in range(USERS):
         user = f"bench-user-{n:02}"
         stable = [uuid.uuid4() for _ in range(STABLE_TASKS)]
@@ -226,11 +247,11 @@ def serve(
 ) -> Iterator[Target]:
     port = free_port()
     env = {**env, "PORT": str(port), "PYTHONPATH": str(root)}
-    command = TARGETS["service" if name == BASELINE else name]
+    command = SERVICE if name == BASELINE else TARGETS[name]
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, *command]
-            if command is TARGETS["service"]
+            if command is SERVICE
             else [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port)],
             cwd=root,
             env=env,
@@ -295,14 +316,27 @@ def measure_rounds(
     for target in targets:
         wrk(target.base, 3, users_file, "mix", window=0)
     loads: dict[str, dict[str, list[Load]]] = {
-        scenario: {target.name: [] for target in targets} for scenario in SCENARIOS
+        scenario: {
+            target.name: []
+            for target in targets
+            if target.name in SCENARIO_TARGETS.get(scenario, {target.name})
+        }
+        for scenario in SCENARIOS
     }
     for round_number in range(1, ROUNDS + 1):
         shift = (round_number - 1) % len(targets)
         order = targets[shift:] + targets[:shift]
         for scenario in SCENARIOS:
             for target in order:
-                load = wrk(target.base, SECONDS, users_file, scenario, round_number)
+                if target.name not in loads[scenario]:
+                    continue
+                if scenario == "overload":
+                    load = wrk(
+                        target.base, SECONDS, users_file, "mix", ROUNDS + round_number,
+                        connections=OVERLOAD_CONNECTIONS,
+                    )  # fmt: skip
+                else:
+                    load = wrk(target.base, SECONDS, users_file, scenario, round_number)
                 loads[scenario][target.name].append(load)
         mix = ", ".join(
             f"{name} {runs[-1].rps:,.0f}" for name, runs in loads["mix"].items()
@@ -314,8 +348,10 @@ def measure_rounds(
 def summary(runs: list[Load]) -> dict[str, Any]:
     requests = sum(run.requests for run in runs)
     seconds = sum(run.seconds for run in runs)
+    failed = sum(run.non_2xx + run.errors for run in runs)
     return {
         "rps": requests / seconds,
+        "goodput": (requests - failed) / seconds,
         "requests": requests,
         "p50_ms": statistics.median(run.p50_ms for run in runs),
         "p99_ms": statistics.median(run.p99_ms for run in runs),
@@ -396,9 +432,35 @@ def chart(mix: dict[str, dict[str, Any]], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A redis-server of the benchmark's own, keeping nothing on disk; its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait()
+
+
 def main() -> int:
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: `sudo apt-get install wrk` (Debian, Ubuntu)")
+    missing = [tool for tool in ("wrk", "redis-server") if shutil.which(tool) is None]
+    if missing:
+        tools = " ".join(missing)
+        print(f"make bench needs {tools}: sudo apt-get install {tools}")
         return 1
     RESULTS.mkdir(parents=True, exist_ok=True)
     keys = Signer(ISSUER, AUDIENCE)
@@ -406,6 +468,7 @@ def main() -> int:
     with (
         database_server() as server_url,
         tempfile.TemporaryDirectory() as scratch,
+        redis_server() as redis_url,
         ExitStack() as running,
     ):
         tmp = Path(scratch)
@@ -417,6 +480,11 @@ def main() -> int:
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": AUDIENCE,
             "DB_MIGRATE_ON_STARTUP": "false",
+            **SERVICE_LIMITS,
+        }
+        variants = {
+            "service-redis": {"REDIS_URL": redis_url},
+            "service-unlimited": {"RATE_LIMIT": "off"},
         }
         roots = dict.fromkeys(TARGETS, ROOT)
         if baseline := os.environ.get("BENCH_BASELINE"):
@@ -425,7 +493,7 @@ def main() -> int:
         for name, root in roots.items():
             url = asyncio.run(create_database(server_url, f"bench_{name}"))
             asyncio.run(seed(url, rows))
-            env = {**base_env, "DATABASE_URL": url}
+            env = {**base_env, "DATABASE_URL": url, **variants.get(name, {})}
             targets.append(running.enter_context(serve(name, env, tmp / name, root)))
         print(
             f"{ROUNDS} rounds of {', '.join(SCENARIOS)}, {SECONDS} s each,"
@@ -446,10 +514,28 @@ def main() -> int:
     compared = {
         scenario: {
             "service_vs_ceiling": ratios(by["service"], by["ceiling"]),
-            "service_vs_conventional": ratios(by["service"], by["conventional"]),
+            "goodput_service_vs_ceiling": scenarios[scenario]["service"]["goodput"]
+            / scenarios[scenario]["ceiling"]["goodput"],
             "p99_service_vs_ceiling": scenarios[scenario]["service"]["p99_ms"]
             / scenarios[scenario]["ceiling"]["p99_ms"],
         }
+        | (
+            {"service_vs_conventional": ratios(by["service"], by["conventional"])}
+            if "conventional" in by
+            else {}
+        )
+        | (
+            {
+                "limit_in_process_vs_none": ratios(
+                    by["service"], by["service-unlimited"]
+                ),
+                "limit_in_redis_vs_none": ratios(
+                    by["service-redis"], by["service-unlimited"]
+                ),
+            }
+            if "service-unlimited" in by
+            else {}
+        )
         | (
             {"service_vs_baseline": ratios(by["service"], by[BASELINE])}
             if BASELINE in by
@@ -500,14 +586,28 @@ def print_report(
             )
     print()
     for scenario, r in compared.items():
-        ceiling, conventional = r["service_vs_ceiling"], r["service_vs_conventional"]
-        print(
-            f"{scenario:<5} service/ceiling {ceiling['overall']:.2f}x"
-            f" ({ceiling['min']:.2f}-{ceiling['max']:.2f}),"
+        ceiling = r["service_vs_ceiling"]
+        conventional = r.get("service_vs_conventional")
+        versus = (
             f" service/conventional {conventional['overall']:.2f}x"
             f" ({conventional['min']:.2f}-{conventional['max']:.2f}),"
+            if conventional
+            else f" goodput service/ceiling {r['goodput_service_vs_ceiling']:.2f}x,"
+        )
+        print(
+            f"{scenario:<8} service/ceiling {ceiling['overall']:.2f}x"
+            f" ({ceiling['min']:.2f}-{ceiling['max']:.2f}),{versus}"
             f" p99 service/ceiling {r['p99_service_vs_ceiling']:.2f}x"
         )
+        if "limit_in_process_vs_none" in r:
+            local, redis = r["limit_in_process_vs_none"], r["limit_in_redis_vs_none"]
+            print(
+                f"         rate limit on (not reached) vs off: in-process"
+                f" {local['overall']:.2f}x ({local['min']:.2f}-{local['max']:.2f}),"
+                f" Redis {redis['overall']:.2f}x"
+                f" ({redis['min']:.2f}-{redis['max']:.2f})"
+                " (targets >= 0.95x, >= 0.90x)"
+            )
         if baseline := r.get("service_vs_baseline"):
             print(
                 f"      service/baseline ({os.environ['BENCH_BASELINE']})"
@@ -517,6 +617,12 @@ def print_report(
     print(
         "targets (mix): service/ceiling >= 0.8, service/conventional >= 3,"
         " p99 <= 2x the ceiling's, 0 non-2xx"
+    )
+    overload = scenarios["overload"]["service"]
+    print(
+        f"targets (overload, {OVERLOAD_CONNECTIONS} connections): goodput >= 0.9x"
+        " the ceiling's, p99 <= 1.5x, non-2xx <= 1%: service non-2xx"
+        f" {(overload['non_2xx'] + overload['errors']) / overload['requests']:.2%}"
     )
     small, big = flat["p50_ms"].values()
     print(

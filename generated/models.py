@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 26562c4646328f1f1347417f16845b018776f930830bdc4be7ee6b71bdf7a503
+# openapi.yaml sha256: 82e27aae7b0878e04636a4a695159fc48fd8aad8131321fdba35146e5adce689
 
 from __future__ import annotations
 

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, validation_alias=_named("LOG_FORMAT"))
     """LOG_FORMAT=json: one JSON object per log line."""
     access_log: bool = True
+    shutdown_drain_seconds: float = Field(0.0, ge=0)
+    """After SIGTERM, how long /ready answers 503 before the server stops."""
 
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""
@@ -69,6 +71,7 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = 20
     db_pool_timeout: float = 1.5
+    db_max_waiting: int = Field(1000, gt=0)
     db_connect_timeout: float = 1.5
     db_command_timeout: float = 10.0
     db_pool_recycle: float = 240.0

@@ -207,13 +207,28 @@ class DatabaseUnreachable(Exception):
     """The server could not be reached, or did not answer in time."""
 
 
+class AtCapacity(Exception):
+    """DB_MAX_WAITING requests already wait for a connection."""
+
+
 class Database:
-    """The pool, and the one way requests run statements on it."""
+    """The pool, and the one way requests run statements on it.
+
+    Statements take turns at the pool in the order they arrive (an
+    asyncio.Semaphore of the pool's size is first come, first served, where
+    asyncpg's pool lets a newcomer take a connection that an older waiter was
+    woken for), so under overload every request waits about as long as the
+    queue is, and none starves until DB_POOL_TIMEOUT. Past DB_MAX_WAITING
+    waiting statements, a request is refused at once (AtCapacity, 503).
+    """
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self.pool = pool
         self._acquire_timeout = settings.db_pool_timeout
         self._in_transaction = settings.db_statement_cache_size == 0
+        self._turns = asyncio.Semaphore(settings.db_pool_size)
+        self._max_waiting = settings.db_max_waiting
+        self._waiting = 0
 
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows.
@@ -251,17 +266,35 @@ class Database:
             await self.pool.expire_connections()
         return await self._run(statement.sql, statement.arguments)
 
-    async def _run(self, sql: str, arguments: list[Any]) -> Sequence[Record]:
-        connection = await self.pool.acquire(timeout=self._acquire_timeout)
+    async def _turn(self) -> None:
+        """Wait for a turn at the pool, first come first served."""
+        if not self._turns.locked():
+            await self._turns.acquire()
+            return
+        if self._waiting >= self._max_waiting:
+            raise AtCapacity
+        self._waiting += 1
         try:
-            if self._in_transaction:
-                async with connection.transaction():
-                    rows: Sequence[Record] = await connection.fetch(sql, *arguments)
-                    return rows
-            rows = await connection.fetch(sql, *arguments)
-            return rows
+            async with asyncio.timeout(self._acquire_timeout):
+                await self._turns.acquire()
         finally:
-            await self.pool.release(connection)
+            self._waiting -= 1
+
+    async def _run(self, sql: str, arguments: list[Any]) -> Sequence[Record]:
+        await self._turn()
+        try:
+            connection = await self.pool.acquire(timeout=self._acquire_timeout)
+            try:
+                if self._in_transaction:
+                    async with connection.transaction():
+                        rows: Sequence[Record] = await connection.fetch(sql, *arguments)
+                        return rows
+                rows = await connection.fetch(sql, *arguments)
+                return rows
+            finally:
+                await self.pool.release(connection)
+        finally:
+            self._turns.release()
 
 
 async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:

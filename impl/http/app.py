@@ -24,6 +24,7 @@ from impl.http.contexts import (
     public_context,
     request_context,
 )
+from impl.http.drain import Drain
 from impl.http.logs import RequestIdMiddleware
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # milliseconds (it was most of the p99).
             gc.collect()
             gc.freeze()
+            drain.install()
             purge = asyncio.create_task(housekeeping.purge_forever(database))
             try:
                 yield
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.verifier = verifier
     app.state.limiter = build_limiter(settings)
+    app.state.drain = drain = Drain(settings.shutdown_drain_seconds)
     # The operations' routes are Starlette routes that FastAPI serves as they
     # are (include_router would rebuild them and add HEAD to every GET).
     app.router.routes.extend(

@@ -28,6 +28,8 @@ class RequestContext:
 @dataclass(frozen=True, slots=True)
 class PublicContext:
     db: DatabaseAccess
+    draining: bool
+    """Whether the process is stopping (impl/http/drain.py)."""
 
 
 def _access(request: Request) -> DatabaseAccess:
@@ -49,6 +51,6 @@ async def request_context(request: Request) -> AsyncIterator[RequestContext]:
 async def public_context(request: Request) -> AsyncIterator[PublicContext]:
     access = _access(request)
     try:
-        yield PublicContext(db=access)
+        yield PublicContext(db=access, draining=request.app.state.drain.draining)
     finally:
         access.close()

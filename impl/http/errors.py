@@ -18,7 +18,12 @@ from starlette.routing import Match
 
 from generated.models import FieldError
 from generated.models import Problem as ProblemBody
-from impl.db.database import DRIVER_ERRORS, DatabaseUnreachable, is_lost_connection
+from impl.db.database import (
+    DRIVER_ERRORS,
+    AtCapacity,
+    DatabaseUnreachable,
+    is_lost_connection,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +236,10 @@ async def _on_unreachable_database(request: Request, exc: Exception) -> Response
     return problem_response(503, "The database is unavailable.", retry_after())
 
 
+async def _on_capacity(request: Request, exc: Exception) -> Response:
+    return problem_response(503, "The service is at capacity.", retry_after())
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc)
     return problem_response(500, "Internal Server Error")
@@ -251,4 +260,5 @@ def install(app: FastAPI) -> None:
     # statement outlives DB_COMMAND_TIMEOUT, or the pool has no connection to
     # lend in time; any other OSError is a fault of ours (500).
     app.add_exception_handler(DatabaseUnreachable, _on_unreachable_database)
+    app.add_exception_handler(AtCapacity, _on_capacity)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -588,5 +588,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         return Reply.of(Health(status=Status.OK), NoHeaders())
 
     async def get_readiness(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
+        if ctx.draining:
+            raise Problem(503, "The service is shutting down.", retry_after())
         await ctx.db.fetch(READY({}))
         return Reply.of(Health(status=Status.OK), NoHeaders())

@@ -1,0 +1,50 @@
+"""Draining before a stop, so that a load balancer stops sending first.
+
+From the first SIGTERM on, /ready answers 503 while every request is still
+served, for SHUTDOWN_DRAIN_SECONDS; only then does uvicorn's own graceful
+shutdown begin (stop accepting, finish what is in flight, close idle
+connections). Without the pause, a load balancer may send a request on a
+keep-alive connection at the moment uvicorn closes it, and that request
+fails. A second SIGTERM stops at once.
+"""
+
+import asyncio
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class Drain:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.draining = False
+
+    def install(self) -> None:
+        """Put the pause in front of the server's SIGTERM handler (in the
+        serving process's main thread; elsewhere, as in tests that serve
+        from a thread, there is no signal to wait for)."""
+        previous = signal.getsignal(signal.SIGTERM)
+        if (
+            self.seconds <= 0
+            or threading.current_thread() is not threading.main_thread()
+            or not callable(previous)
+        ):
+            return
+        loop = asyncio.get_running_loop()
+
+        def stop(sig: int, frame: FrameType | None) -> Any:
+            if self.draining:
+                return previous(sig, frame)
+            self.draining = True
+            logger.info(
+                "SIGTERM: /ready answers 503 for %.1f s, then the server stops",
+                self.seconds,
+            )
+            loop.call_later(self.seconds, previous, sig, frame)
+            return None
+
+        signal.signal(signal.SIGTERM, stop)

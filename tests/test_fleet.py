@@ -1,0 +1,327 @@
+"""Two instances on one database, as a fleet runs them: behind HAProxy with the
+reference config (deploy/haproxy.cfg), sharing a redis-server of the test's
+own.
+
+- a rolling restart under load loses no request;
+- the rate limit is exact across the instances;
+- the task quota is exact with creates racing on both;
+- Redis dying mid-run lets requests through at once, and limiting resumes
+  when it is back.
+
+Each instance is `python -m impl` as `make serve` starts it (one worker
+each here). Without haproxy or redis-server the tests skip with an install
+hint, and fail under CI=true.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from impl.settings import PROJECT_ROOT, Settings
+from tests.support import REDIS_HINT, Database, Keys, RedisServer, free_port, require
+
+HAPROXY_HINT = (
+    "HAProxy is not installed: `sudo apt-get install haproxy` (Debian, Ubuntu)"
+    " or `brew install haproxy` (macOS)"
+)
+HAPROXY_CONFIG = PROJECT_ROOT / "deploy" / "haproxy.cfg"
+LIMIT = 10
+
+
+@dataclass
+class Instance:
+    """One `python -m impl` on a port of its own, that can be stopped with
+    SIGTERM and started again on the same port."""
+
+    env: dict[str, str]
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "impl", "--workers", "1"],
+                cwd=PROJECT_ROOT,
+                env={**self.env, "PORT": str(self.port)},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.base}/ready").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"instance did not start:\n{self.log.read_text()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@dataclass
+class Fleet:
+    instances: list[Instance]
+    keys: Keys
+    redis: RedisServer
+
+    def headers(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys.token(user)}"}
+
+
+@pytest.fixture(scope="module")
+def redis_binary() -> str:
+    return require("redis-server", REDIS_HINT)
+
+
+@contextmanager
+def fleet(
+    settings: Settings, keys: Keys, redis_binary: str, **variables: str
+) -> Iterator[Fleet]:
+    redis = RedisServer(redis_binary)
+    redis.start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "DB_MIGRATE_ON_STARTUP": "false",
+        "JWKS_JSON": keys.jwks_json(),
+        "JWT_ISSUER": settings.jwt_issuer,
+        "JWT_AUDIENCE": settings.jwt_audience,
+        "REDIS_URL": redis.url,
+        "ACCESS_LOG": "false",
+        **variables,
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        instances = [Instance(env, Path(scratch) / f"app{n}.log") for n in (1, 2)]
+        try:
+            for instance in instances:
+                instance.start()
+            yield Fleet(instances, keys, redis)
+        finally:
+            for instance in instances:
+                if instance.process is not None:
+                    instance.process.kill()
+                    instance.process.wait()
+            redis.kill()
+
+
+@contextmanager
+def haproxy(instances: list[Instance]) -> Iterator[str]:
+    binary = require("haproxy", HAPROXY_HINT)
+    listen = free_port()
+    env = {
+        **os.environ,
+        "TODO_LISTEN": f"127.0.0.1:{listen}",
+        "TODO_APP1": f"127.0.0.1:{instances[0].port}",
+        "TODO_APP2": f"127.0.0.1:{instances[1].port}",
+    }
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [binary, "-db", "-f", str(HAPROXY_CONFIG)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{listen}"
+        try:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    if httpx.get(f"{base}/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise AssertionError(
+                        f"haproxy did not start: {log.read().decode()}"
+                    )
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.kill()
+            process.wait()
+
+
+def test_a_rolling_restart_behind_haproxy_loses_no_request(
+    settings: Settings, keys: Keys, redis_binary: str, db: Database
+) -> None:
+    with (
+        fleet(
+            settings, keys, redis_binary, RATE_LIMIT="off", SHUTDOWN_DRAIN_SECONDS="1.5"
+        ) as running,
+        haproxy(running.instances) as base,
+    ):
+        stop = threading.Event()
+        outcomes: Counter[str] = Counter()
+
+        def user_load(user: str) -> None:
+            """A frontend's CRUD cycle, over and over."""
+            with httpx.Client(base_url=base, headers=running.headers(user)) as client:
+                tasks = f"/api/{user}/tasks"
+                while not stop.is_set():
+                    try:
+                        created = client.post(tasks, json={"title": "rolling"})
+                        steps = [("create", created, 201)]
+                        if created.status_code == 201:
+                            url = f"{tasks}/{created.json()['id']}"
+                            steps += [
+                                ("get", client.get(url), 200),
+                                ("list", client.get(tasks), 200),
+                                ("put", client.put(url, json={"title": "done"}), 200),
+                                ("delete", client.delete(url), 204),
+                            ]
+                        for name, response, expected in steps:
+                            ok = response.status_code == expected
+                            outcomes[
+                                "ok" if ok else f"{name} {response.status_code}"
+                            ] += 1
+                    except httpx.HTTPError as error:
+                        outcomes[f"{error.request.method}: {error!r}"] += 1
+
+        workers = [
+            threading.Thread(target=user_load, args=(f"roller-{n}",)) for n in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            time.sleep(1)
+            for instance in running.instances:
+                instance.stop()
+                instance.start()
+                # HAProxy takes it back after `rise 2` checks 500 ms apart.
+                time.sleep(1.5)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join()
+    failures = {k: v for k, v in outcomes.items() if k != "ok"}
+    assert failures == {}
+    assert outcomes["ok"] > 200
+
+
+def test_the_rate_limit_is_exact_across_instances(
+    settings: Settings, keys: Keys, redis_binary: str, db: Database
+) -> None:
+    with fleet(settings, keys, redis_binary, RATE_LIMIT=f"{LIMIT}/minute") as running:
+        headers = running.headers("shared-limit")
+        statuses = [
+            httpx.get(
+                f"{running.instances[n % 2].base}/api/shared-limit/tasks",
+                headers=headers,
+            ).status_code
+            for n in range(2 * LIMIT)
+        ]
+    assert Counter(statuses) == {200: LIMIT, 429: LIMIT}
+
+
+def test_the_quota_is_exact_with_creates_racing_on_both_instances(
+    settings: Settings, keys: Keys, redis_binary: str, db: Database
+) -> None:
+    quota = 5
+    with fleet(
+        settings, keys, redis_binary, RATE_LIMIT="off", MAX_TASKS_PER_USER=str(quota)
+    ) as running:
+        headers = running.headers("racer")
+
+        async def race() -> Counter[int]:
+            async with httpx.AsyncClient(headers=headers) as client:
+                responses = await asyncio.gather(
+                    *(
+                        client.post(
+                            f"{running.instances[n % 2].base}/api/racer/tasks",
+                            json={"title": f"racer {n}"},
+                        )
+                        for n in range(6 * quota)
+                    )
+                )
+            return Counter(r.status_code for r in responses)
+
+        assert asyncio.run(race()) == {201: quota, 409: 5 * quota}
+    [row] = asyncio.run(db.fetch("SELECT count(*) FROM tasks WHERE user_id = 'racer'"))
+    assert row["count"] == quota
+
+
+def test_redis_dying_mid_run_fails_open_and_limiting_resumes(
+    settings: Settings, keys: Keys, redis_binary: str, db: Database
+) -> None:
+    with fleet(settings, keys, redis_binary, RATE_LIMIT=f"{LIMIT}/minute") as running:
+
+        def burst(user: str) -> tuple[list[int], float]:
+            """2 x LIMIT requests of one user, alternating instances; the
+            statuses and the slowest request's seconds."""
+            headers = running.headers(user)
+            statuses, slowest = [], 0.0
+            for n in range(2 * LIMIT):
+                started = time.monotonic()
+                response = httpx.get(
+                    f"{running.instances[n % 2].base}/api/{user}/tasks", headers=headers
+                )
+                slowest = max(slowest, time.monotonic() - started)
+                statuses.append(response.status_code)
+            return statuses, slowest
+
+        before, _ = burst("outage-before")
+        assert Counter(before) == {200: LIMIT, 429: LIMIT}
+
+        running.redis.kill()
+        during, slowest = burst("outage-during")
+        assert during == [200] * (2 * LIMIT)
+        assert slowest < 2
+
+        running.redis.start()
+        time.sleep(1.5)  # past the pause after a failure (RETRY_AFTER_FAILURE_SECONDS)
+        after, _ = burst(f"outage-after-{uuid.uuid4().hex[:6]}")
+        assert Counter(after) == {200: LIMIT, 429: LIMIT}
+        logs = [instance.log.read_text() for instance in running.instances]
+    for log in logs:
+        assert log.count("rate limit storage unavailable") <= 1
+        assert "limiting again" in log
+
+
+def test_after_sigterm_an_instance_drains_before_it_stops(
+    settings: Settings, keys: Keys, redis_binary: str, db: Database
+) -> None:
+    drain = 1.5
+    with fleet(
+        settings, keys, redis_binary, SHUTDOWN_DRAIN_SECONDS=str(drain)
+    ) as running:
+        instance = running.instances[0]
+        assert instance.process is not None
+        headers = running.headers("drained")
+        tasks = f"{instance.base}/api/drained/tasks"
+        stopped_at = time.monotonic()
+        instance.process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        ready = httpx.get(f"{instance.base}/ready")
+        assert ready.status_code == 503
+        assert ready.headers["Retry-After"] == "1"
+        assert httpx.get(tasks, headers=headers).status_code == 200
+        instance.process.wait(timeout=30)
+        assert time.monotonic() - stopped_at >= drain
+        instance.process = None
