@@ -24,7 +24,11 @@ TABLES = {"tasks", "idempotency_keys", "users"}
 SORTS = contract.sort_values()
 
 SEED = """
-INSERT INTO users (id) VALUES ('alice'), ('others');
+-- As many users as a real service has, so the planner prices the users
+-- table as it would there. Alice's task_count leaves room under the
+-- suite's MAX_TASKS_PER_USER, so that her creates are planned too.
+INSERT INTO users (id, task_count) VALUES ('alice', 100), ('others', 100);
+INSERT INTO users (id) SELECT 'user-' || n FROM generate_series(1, 20000) AS n;
 INSERT INTO tasks (user_id, title, completed, created_at, updated_at)
 SELECT CASE WHEN n % 2 = 0 THEN 'alice' ELSE 'others' END,
        'task ' || md5(n::text),

@@ -398,14 +398,12 @@ def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
     """The task deleted, and its user's task count lowered in the same
     statement; the deleted task's id, or no row."""
     deleted = (
-        delete(tasks)
-        .where(*OWNED, *conditions)
-        .returning(tasks.c.id, tasks.c.user_id)
-        .cte("deleted")
+        delete(tasks).where(*OWNED, *conditions).returning(tasks.c.id).cte("deleted")
     )
     uncounted = (
         update(users)
-        .where(users.c.id == deleted.c.user_id)
+        # By the owner's id, not a join: one index probe, whatever the plan.
+        .where(users.c.id == OWNER, exists(deleted.select()))
         .values(task_count=users.c.task_count - 1)
         .returning(users.c.id)
         .cte("uncounted")
