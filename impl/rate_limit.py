@@ -1,8 +1,11 @@
 """Per-user rate limits: RATE_LIMIT, counted per worker or, with REDIS_URL,
 in Redis, shared by every worker and instance.
 
-The `limits` library counts (a moving window: exact, with no burst at a
-window's edge). A refused request gets 429 with Retry-After and the
+The `limits` library counts, with its sliding window counter: two counters
+per user and limit, the previous window's weighted by how much of it the
+moving window still covers. It costs O(1) per request whatever the limit
+(a moving window keeps one entry per request), and lets at most a request
+or two past the limit where the windows meet. A refused request gets 429 with Retry-After and the
 RateLimit and RateLimit-Policy fields of draft-ietf-httpapi-ratelimit-headers.
 
 Redis is a guard, not a dependency: when it fails, requests pass unlimited
@@ -22,7 +25,7 @@ from typing import Protocol
 from coredis.retry import NoRetryPolicy
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
 from impl.http.errors import Problem
@@ -75,7 +78,7 @@ class RateLimiter:
     def __init__(self, items: list[RateLimitItem], storage: Storage) -> None:
         self.items = items
         self.storage = storage
-        self.strategy = MovingWindowRateLimiter(storage)
+        self.strategy = SlidingWindowCounterRateLimiter(storage)
         self.skip_until = 0.0
         self.warned_at = -math.inf
         self.failing = False
