@@ -5,8 +5,9 @@ The `limits` library counts, with its sliding window counter: two counters
 per user and limit, the previous window's weighted by how much of it the
 moving window still covers. It costs O(1) per request whatever the limit
 (a moving window keeps one entry per request), and lets at most a request
-or two past the limit where the windows meet. A refused request gets 429 with Retry-After and the
-RateLimit and RateLimit-Policy fields of draft-ietf-httpapi-ratelimit-headers.
+or two past the limit where the windows meet. A refused request gets 429
+with Retry-After and the RateLimit and RateLimit-Policy fields of
+draft-ietf-httpapi-ratelimit-headers.
 
 Redis is a guard, not a dependency: when it fails, requests pass unlimited
 (fail open) rather than fail. Its client never retries and gives up on a
