@@ -202,6 +202,12 @@ async def seed(url: str, rows: list[tuple[Any, ...]]) -> None:
             "created_at", "updated_at",
         ]  # fmt: skip
         await connection.copy_records_to_table("tasks", records=rows, columns=columns)
+        # Tasks copied in bypass the service's statements, which keep each
+        # user's count (MAX_TASKS_PER_USER): set it as they would have.
+        await connection.execute(
+            "UPDATE users SET task_count ="
+            " (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id)"
+        )
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
