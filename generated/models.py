@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 82e27aae7b0878e04636a4a695159fc48fd8aad8131321fdba35146e5adce689
+# openapi.yaml sha256: 1d188aafaf34dd0a9feaff037b0a9c913aff04aeb26e4a894fc5aaf96eaf6f12
 
 from __future__ import annotations
 
@@ -65,6 +65,33 @@ class TaskUpdate(ContractModel):
     completed: StrictBool = False
 
 
+class TaskPatch(ContractModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    __not_nullable__ = {'completed', 'title'}
+    title: Annotated[
+        StrictStr | None,
+        Field(
+            description='Free text with at least one character other than ASCII white space,\nand no NUL (PostgreSQL text cannot hold it).\n',
+            examples=['Buy milk'],
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000\\t\\n\\v\\f\\r ][^\\u0000]*$',
+        ),
+    ] = None
+    description: Annotated[
+        StrictStr | None,
+        Field(
+            description='Free text without NUL, or null.',
+            examples=['Two litres, semi-skimmed.'],
+            max_length=10000,
+            pattern='^[^\\u0000]*$',
+        ),
+    ] = None
+    completed: StrictBool | None = None
+
+
 class Task(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -76,6 +103,13 @@ class Task(ContractModel):
     completed: StrictBool
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: Annotated[
+        StrictInt,
+        Field(
+            description='Raised by every write; the `ETag` is this number in quotes, for\n`If-Match`.\n',
+            ge=1,
+        ),
+    ]
 
 
 class TaskList(ContractModel):
@@ -123,6 +157,7 @@ class FieldError(ContractModel):
 
 
 class Problem(ContractModel):
+    __not_nullable__ = {'detail', 'errors', 'instance'}
     type: StrictStr
     title: StrictStr
     status: Annotated[StrictInt, Field(ge=400, le=599)]

@@ -19,6 +19,7 @@ from impl.auth import dev_keys
 from impl.auth.verifier import build_verifier
 from impl.db import embedded
 from impl.db.database import StatementParameterError
+from impl.facts import ProblemNotInContract
 from impl.http.contexts import public_context
 from impl.http.logs import log_config
 from impl.settings import Settings, SettingsError
@@ -30,6 +31,7 @@ logger = logging.getLogger("impl")
 BINDING_ERRORS = (
     ColumnBindingError,
     HandlerBindingError,
+    ProblemNotInContract,
     SecurityBindingError,
     StatementParameterError,
 )
@@ -53,8 +55,8 @@ def main() -> None:
         except BINDING_ERRORS as error:
             sys.exit(f"the service would refuse to start: {one_line(error)}")
         print(
-            "openapi.yaml, the tables, the statements, the handlers and the "
-            "security schemes agree"
+            "openapi.yaml, the tables, the statements, the handlers, the "
+            "security schemes and the problem names agree"
         )
         return
     # Once, here, before uvicorn forks workers that would each die of it and
@@ -71,6 +73,13 @@ def main() -> None:
     # Started here, once; every worker joins the same server (impl.http.app).
     database_url = settings.database_url or embedded.start(settings.data_dir)
     logger.info("database: %s", describe_database(database_url))
+    logger.info("auth: %s", build_verifier(settings).describe())
+    logger.info(
+        "CORS: %s",
+        f"allowing {', '.join(settings.cors_origins)}"
+        if settings.cors_origins
+        else "off (set CORS_ORIGINS for a browser frontend on another origin)",
+    )
     if settings.auth_dev_mode:
         print_banner(settings)
     # uvicorn shuts down gracefully on SIGTERM, then raises it again; exiting
@@ -105,12 +114,13 @@ def check_production(settings: Settings) -> None:
 
 
 def check_binding() -> None:
-    """Bind the contract to the tables, statements, handlers and security
-    schemes, as every worker will: whatever does not fit stops the service
-    here."""
-    from impl.http import app
+    """Bind the contract to the tables, statements, handlers, security
+    schemes and problem names, as every worker will: whatever does not fit
+    stops the service here."""
+    from impl.http import app, errors
 
     build_routes(app.handlers_of(Settings()), app.SECURITY, public_context)
+    errors.check_problem_names()
 
 
 def one_line(error: Exception) -> str:

@@ -7,7 +7,8 @@ than restating them, so a change to the contract changes the service:
 - how long an Idempotency-Key is kept (`x-lifetime-seconds` of its
   parameter);
 - where a task lives (getTask's path), for the `Location` of a new one;
-- the `type` of a problem the contract names (an example of that name);
+- the status and `type` of a problem the contract names (an example of
+  that name);
 - what a browser may send and read (CORS): every method of an operation,
   every header parameter, the Authorization the security schemes need and
   the Content-Type of a body; every response header the contract documents.
@@ -58,17 +59,22 @@ def task_location(user_id: str, task_id: object) -> str:
 [TASK_PATH] = [o.path for o in OPERATIONS if o.operation_id == "getTask"]
 
 
+class ProblemNotInContract(LookupError):
+    """The service names a problem that the contract's examples do not."""
+
+
 @cache
-def problem_type(name: str) -> str:
-    """The type URI of the problem the contract's examples call `name`."""
+def problem(name: str) -> tuple[int, str]:
+    """The status and type URI of the problem the contract's examples call
+    `name`."""
     for response in contract()["components"]["responses"].values():
         for content in response.get("content", {}).values():
             example = content.get("examples", {}).get(name)
             if example is not None:
-                return str(example["value"]["type"])
-    raise LookupError(
+                return int(example["value"]["status"]), str(example["value"]["type"])
+    raise ProblemNotInContract(
         f"openapi.yaml names no problem example {name!r}: add one, with its"
-        " type, to the examples of the response that carries it"
+        " status and type, to the examples of the response that carries it"
     )
 
 

@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -39,8 +39,9 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
-from impl.http.errors import Problem
+from impl.http.errors import Problem, ProblemName
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class RateLimited(Problem):
             f'"{policy_name(i)}";q={i.amount};w={i.get_expiry()}' for i in items
         )
         super().__init__(
-            429,
+            ProblemName.RATE_LIMITED,
             f"Rate limit {item} used up; retry in {retry_in} seconds.",
             {
                 "Retry-After": str(retry_in),
@@ -121,20 +122,37 @@ class PipelinedRedisStorage(RedisStorage):
         task.add_done_callback(self.sending.discard)
 
     async def _send(self, batch: list[_Hit]) -> None:
-        # An AsyncScript, which limits types as redis-py's synchronous Script.
-        script = cast(AsyncScript, self.redispy.lua_acquire_sliding_window)
-        client = cast(Redis, self.redispy.get_connection())
-        pipeline = client.pipeline(transaction=False)
-        for hit in batch:
-            await script(hit.keys, hit.args, client=pipeline)
         try:
-            replies = await pipeline.execute()
+            replies = await self._evaluate(batch)
+            if any(isinstance(reply, NoScriptError) for reply in replies):
+                # Redis restarted, or flushed its scripts: load limits' once more.
+                await self._client().script_load(self._script().script)
+                replies = await self._evaluate(batch)
         except self.base_exceptions as error:
             for hit in batch:
                 hit.acquired.set_exception(StorageError(error))
             return
         for hit, reply in zip(batch, replies, strict=True):
-            hit.acquired.set_result(bool(reply))
+            if isinstance(reply, Exception):
+                hit.acquired.set_exception(StorageError(reply))
+            else:
+                hit.acquired.set_result(bool(reply))
+
+    async def _evaluate(self, batch: list[_Hit]) -> list[Any]:
+        """limits' script for each hit, by its digest, in one pipeline: no
+        SCRIPT EXISTS first, as redis-py's script objects would send."""
+        pipeline = self._client().pipeline(transaction=False)
+        sha = self._script().sha
+        for hit in batch:
+            pipeline.evalsha(sha, len(hit.keys), *hit.keys, *hit.args)
+        return await pipeline.execute(raise_on_error=False)
+
+    def _client(self) -> Redis:
+        return cast(Redis, self.redispy.get_connection())
+
+    def _script(self) -> AsyncScript:
+        # An AsyncScript, which limits types as redis-py's synchronous Script.
+        return cast(AsyncScript, self.redispy.lua_acquire_sliding_window)
 
 
 class Limiter(Protocol):

@@ -10,6 +10,7 @@ its field says otherwise.
 
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import (
@@ -34,6 +35,39 @@ CommaSeparated = Annotated[tuple[str, ...], NoDecode]
 
 class SettingsError(ValueError):
     """A variable is missing, malformed or contradicts another."""
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(entry: str) -> str:
+    """A CORS_ORIGINS entry as a browser sends its Origin: scheme://host[:port]
+    in lower case, without a default port or a trailing slash; `*` as it is.
+    ValueError for anything else, which would silently match no origin."""
+    if entry == "*":
+        return entry
+    parts = urlsplit(entry)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme.lower() not in DEFAULT_PORTS
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"{entry!r} is not an origin: write scheme://host[:port],"
+            " such as http://localhost:3000"
+        )
+    scheme = parts.scheme.lower()
+    shown_port = "" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{scheme}://{host}{shown_port}"
 
 
 def _named(variable: str) -> Any:
@@ -116,6 +150,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
         return value
+
+    @field_validator("cors_origins", mode="after")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(origin(entry) for entry in value)
 
     @field_validator("rate_limit", mode="after")
     @classmethod

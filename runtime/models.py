@@ -15,7 +15,15 @@ import types
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    NamedTuple,
+    Union,
+    get_args,
+    get_origin,
+)
 from uuid import UUID
 
 from pydantic import (
@@ -170,9 +178,15 @@ def _in_utc_range(value: Any) -> None:
 
 
 class ContractModel(BaseModel):
+    __not_nullable__: ClassVar[set[str]] = set()
+    """Fields that may be left out but not sent as null: pydantic types them
+    `X | None`, the contract does not (tools/generate.py names them)."""
+
     @field_validator("*", mode="before")
     @classmethod
     def _exact_format(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.__not_nullable__:
+            raise ValueError("should not be null: leave the field out instead")
         read = _fields(cls).readers.get(info.field_name or "")
         return value if read is None else read(value)
 

@@ -99,15 +99,15 @@ def read_parameters(
         ) from None
 
 
-async def read_body(model: type[ModelT], request: Request) -> ModelT:
-    """The request body, read into `model`.
+async def read_body(model: type[ModelT], media_type: str, request: Request) -> ModelT:
+    """The request body, of the operation's JSON media type, read into `model`.
 
     Strict JSON-mode validation accepts date-times and UUIDs as strings but no
     "yes" or 0 for a bool, and refuses malformed JSON and lone surrogates.
     """
     content_type = request.headers.get("content-type", "")
-    if content_type.partition(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Send the request body as application/json.")
+    if content_type.partition(";")[0].strip().lower() != media_type:
+        raise HTTPException(415, f"Send the request body as {media_type}.")
     try:
         return model.model_validate_json(await request.body(), strict=True)
     except ValidationError as error:
@@ -163,6 +163,9 @@ class Operation:
     parameters_model: type[BaseModel] | None
     """The one model that validates every parameter at once."""
     body: type[BaseModel] | None
+    body_media_type: str | None
+    """The body's media type, a JSON one: `application/json`, or
+    `application/merge-patch+json` for a JSON Merge Patch."""
     success: int
     statuses: tuple[int, ...]
     security: list[dict[str, list[str]]]
@@ -179,6 +182,7 @@ def _endpoint(
     enter: Callable[[Request], AbstractAsyncContextManager[Any]],
 ) -> Callable[[Request], Any]:
     body_model, parameters_model = operation.body, operation.parameters_model
+    media_type = operation.body_media_type or "application/json"
     parameters, success = operation.parameters, operation.success
     names = tuple(parameter.name for parameter in parameters)
 
@@ -186,7 +190,7 @@ def _endpoint(
         async with enter(request) as ctx:
             arguments: dict[str, Any] = {}
             if body_model is not None:
-                arguments["body"] = await read_body(body_model, request)
+                arguments["body"] = await read_body(body_model, media_type, request)
             if parameters_model is not None:
                 values = read_parameters(parameters_model, parameters, request)
                 for name in names:

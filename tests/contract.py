@@ -63,11 +63,21 @@ class Operation:
         return [resolve(p) for p in self.spec["parameters"]]
 
     @property
-    def body_schema(self) -> Schema | None:
+    def media_type(self) -> str | None:
+        """The body's media type: application/json, or a JSON one such as
+        application/merge-patch+json."""
         body = self.spec.get("requestBody")
         if body is None:
             return None
-        return resolve(resolve(body)["content"]["application/json"]["schema"])
+        [media_type] = resolve(body)["content"]
+        return str(media_type)
+
+    @property
+    def body_schema(self) -> Schema | None:
+        body = self.spec.get("requestBody")
+        if body is None or self.media_type is None:
+            return None
+        return resolve(resolve(body)["content"][self.media_type]["schema"])
 
 
 def operations() -> list[Operation]:
@@ -86,6 +96,18 @@ def operations() -> list[Operation]:
 
 def schema(name: str) -> Schema:
     return resolve(CONTRACT["components"]["schemas"][name])
+
+
+def problems() -> dict[str, dict[str, Any]]:
+    """Every problem the contract names: each example of a problem response,
+    by its name, with its type, title and status."""
+    return {
+        name: example["value"]
+        for response in CONTRACT["components"]["responses"].values()
+        for media in response.get("content", {}).values()
+        if media["schema"].get("$ref") == "#/components/schemas/Problem"
+        for name, example in media.get("examples", {}).items()
+    }
 
 
 def sort_values() -> list[str]:
@@ -109,7 +131,9 @@ def example(field: Schema) -> Any:
 
 def minimal_body(body: Schema) -> dict[str, Any]:
     """A valid body with only the required fields."""
-    return {name: example(body["properties"][name]) for name in body["required"]}
+    return {
+        name: example(body["properties"][name]) for name in body.get("required", [])
+    }
 
 
 # Values that break a format's grammar though pydantic, left to itself,

@@ -197,6 +197,16 @@ class Api:
         url = self.task_url(task_id, kwargs.pop("user_id", None))
         return self.client.put(url, **kwargs)
 
+    def patch(
+        self, task_id: object, patch: Any, *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """A JSON Merge Patch, as application/merge-patch+json."""
+        return self.client.patch(
+            self.task_url(task_id),
+            content=json.dumps(patch),
+            headers={"Content-Type": "application/merge-patch+json", **(headers or {})},
+        )
+
     def delete(self, task_id: object, user_id: str | None = None) -> httpx.Response:
         return self.client.delete(self.task_url(task_id, user_id))
 

@@ -27,7 +27,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from impl.auth.verifier import Verifier, build_verifier
 from impl.http.errors import Unauthorized
 from impl.settings import Settings, SettingsError
-from tests.support import Api, JwksServer, Keys, LiveServer, changed
+from tests.support import JwksServer, Keys, LiveServer, changed
 
 BETTER_AUTH_URL = "http://127.0.0.1:3000"
 
@@ -471,59 +471,6 @@ def test_shared_secret_mode_accepts_hs256_and_nothing_else(
         assert_401(c.get(tasks_of("u1"), headers=bearer(asymmetric)), "algorithm")
 
 
-# CORS
-
-
-def test_cors_allows_the_configured_frontend_only(
-    settings: Settings, alice: Api
-) -> None:
-    cors_settings = changed(settings, cors_origins=("http://localhost:3000",))
-    preflight = {
-        "Access-Control-Request-Method": "PUT",
-        "Access-Control-Request-Headers": "authorization,content-type,if-match",
-    }
-
-    with (
-        LiveServer.serve(cors_settings) as live,
-        httpx.Client(base_url=live.base_url) as c,
-    ):
-        allowed = c.options(
-            "/api/alice/tasks/x",
-            headers={"Origin": "http://localhost:3000", **preflight},
-        )
-        denied = c.options(
-            "/api/alice/tasks/x",
-            headers={"Origin": "https://evil.example", **preflight},
-        )
-        actual = c.get(
-            "/api/alice/tasks",
-            headers={
-                "Origin": "http://localhost:3000",
-                "Authorization": f"Bearer {alice.token}",
-            },
-        )
-
-    assert allowed.status_code == 200
-    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
-    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
-    assert "if-match" in allowed.headers["Access-Control-Allow-Headers"].lower()
-    assert "Access-Control-Allow-Origin" not in denied.headers
-    assert actual.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
-    assert "ETag" in actual.headers["Access-Control-Expose-Headers"]
-
-
-def test_no_origin_is_allowed_by_default(alice: Api) -> None:
-    response = alice.client.options(
-        "/api/alice/tasks",
-        headers={
-            "Origin": "http://localhost:3000",
-            "Access-Control-Request-Method": "GET",
-        },
-    )
-
-    assert "Access-Control-Allow-Origin" not in response.headers
-
-
 # The cache of verified tokens
 
 
@@ -627,3 +574,17 @@ def test_an_empty_key_set_stops_trust_in_retired_keys(
         )
 
     assert_401(retired, "The token's signing key is unknown.")
+
+
+def test_a_rejected_issuer_is_logged_with_the_expected_one(
+    issuer: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    verifier = static_verifier(issuer)
+    token = issuer.token("u1", iss="https://elsewhere.example")
+
+    with pytest.raises(Unauthorized, match="issuer"):
+        asyncio.run(verifier.verify(token))
+
+    [line] = [r.getMessage() for r in caplog.records if "issuer" in r.getMessage()]
+    assert "https://elsewhere.example" in line
+    assert BETTER_AUTH_URL in line

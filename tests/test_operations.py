@@ -14,6 +14,7 @@ from impl.db.database import open_database
 from impl.http.logs import JSON_FIELDS, RequestIdFilter, request_id
 from impl.settings import Settings
 from impl.tasks.housekeeping import purge_expired_keys
+from tests.contract import problems
 from tests.support import Api, Database
 
 ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -86,8 +87,9 @@ def test_get_unknown_task_is_404_problem(alice: Api) -> None:
 
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
+    expected = problems()["TaskNotFound"]
     assert response.json() == {
-        "type": "about:blank",
+        "type": expected["type"],
         "title": "Not Found",
         "status": 404,
         "detail": "Task not found.",

@@ -10,17 +10,11 @@ import httpx
 import pytest
 
 from impl.settings import Settings
-from tests.contract import CONTRACT, operations
+from tests.contract import operations, problems
 from tests.support import Api, Database, Keys, LiveServer, changed
 
 QUOTA = 3
-[QUOTA_PROBLEM] = [
-    example["value"]
-    for response in CONTRACT["components"]["responses"].values()
-    for content in response.get("content", {}).values()
-    for name, example in content.get("examples", {}).items()
-    if name == "TaskQuotaExceeded"
-]
+QUOTA_PROBLEM = problems()["TaskQuotaExceeded"]
 [CREATE] = [o for o in operations() if o.spec["operationId"] == "createTask"]
 
 

@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import warnings
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,37 @@ def header(spec: Path) -> str:
         "# Change the contract (or tools/templates/) and run `make generate` again.\n"
         f"# openapi.yaml sha256: {hashlib.sha256(spec.read_bytes()).hexdigest()}"
     )
+
+
+def not_nullable_optionals(spec: Path) -> defaultdict[str, dict[str, Any]]:
+    """Per schema, its optional properties that may not be null.
+
+    datamodel-code-generator types a property that may be left out, and has
+    no default, as `X | None = None`, which would take an explicit null the
+    contract refuses (a merge patch's `title: null`). Each such schema's
+    model names them in `__not_nullable__`, which runtime.models enforces.
+    """
+    contract = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    found: defaultdict[str, dict[str, Any]] = defaultdict(dict)
+    for name, schema in contract.get("components", {}).get("schemas", {}).items():
+        required = set(schema.get("required", []))
+        fields = sorted(
+            field
+            for field, raw in schema.get("properties", {}).items()
+            if field not in required
+            and "default" not in raw
+            and "null" not in _types(_resolve(contract, raw)[1])
+        )
+        if fields:
+            # Written in sorted order, so that the bytes never vary.
+            listed = ", ".join(map(repr, fields))
+            found[name] = {"class_body_lines": [f"__not_nullable__ = {{{listed}}}"]}
+    return found
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    types = schema.get("type", [])
+    return [types] if isinstance(types, str) else list(types)
 
 
 def write_models(spec: Path, target: Path) -> None:
@@ -66,6 +98,7 @@ def write_models(spec: Path, target: Path) -> None:
         special_field_name_prefix="desc",
         disable_timestamp=True,
         custom_file_header=header(spec),
+        extra_template_data=not_nullable_optionals(spec),
         # Every model shares runtime/models.py's exact formats.
         base_class="runtime.models.ContractModel",
         # Enum defaults as members, constrained items as plain annotated

@@ -23,7 +23,7 @@ from jwt import PyJWK
 from impl.auth import dev_keys
 from impl.auth.remote_keys import RemoteJwks
 from impl.auth.static_keys import StaticJwks
-from impl.http.errors import Forbidden, Unauthorized
+from impl.http.errors import Forbidden, ProblemName, Unauthorized
 from impl.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,12 @@ class Verifier:
     issuer: str
     audience: str
     leeway: int
+    source: str
+    """Where the keys come from, as the startup log names it."""
     cache: TokenCache = field(default_factory=TokenCache)
+
+    def describe(self) -> str:
+        return f"{self.source}; issuer {self.issuer}; audience {self.audience}"
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or Unauthorized saying what is wrong with it.
@@ -141,10 +146,15 @@ class Verifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
-            raise Unauthorized("The token is malformed.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_MALFORMED, "The token is malformed."
+            ) from None
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self.algorithms:
-            raise Unauthorized("The token's signing algorithm is not accepted.")
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID,
+                "The token's signing algorithm is not accepted.",
+            )
         kid = header.get("kid")
         key = await self._key_for(algorithm, kid)
         try:
@@ -158,31 +168,58 @@ class Verifier:
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("The token has expired.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_EXPIRED, "The token has expired."
+            ) from None
         except jwt.ImmatureSignatureError:
-            raise Unauthorized("The token is not valid yet.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID, "The token is not valid yet."
+            ) from None
         except jwt.InvalidIssuerError:
-            raise Unauthorized("The token's issuer is not trusted.") from None
+            logger.warning(
+                "token refused: its issuer is %.200r, JWT_ISSUER expects %r",
+                _unverified_claim(token, "iss"),
+                self.issuer,
+            )
+            raise Unauthorized(
+                ProblemName.TOKEN_NOT_FOR_THIS_SERVICE,
+                "The token's issuer is not trusted.",
+            ) from None
         except jwt.InvalidAudienceError:
-            raise Unauthorized("The token is meant for another audience.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_NOT_FOR_THIS_SERVICE,
+                "The token is meant for another audience.",
+            ) from None
         except jwt.MissingRequiredClaimError as error:
-            raise Unauthorized(f"The token lacks the {error.claim} claim.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID, f"The token lacks the {error.claim} claim."
+            ) from None
         except jwt.InvalidSignatureError:
-            raise Unauthorized("The token's signature is invalid.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID, "The token's signature is invalid."
+            ) from None
         except jwt.InvalidTokenError:
-            raise Unauthorized("The token is invalid.") from None
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID, "The token is invalid."
+            ) from None
         return claims, kid, key
 
     async def _key_for(self, algorithm: str, kid: object) -> Any:
         if algorithm in SECRET_ALGORITHMS:
             return self.secret
         if self.keys is None or (kid is not None and not isinstance(kid, str)):
-            raise Unauthorized("The token's signing key is unknown.")
+            raise Unauthorized(
+                ProblemName.SIGNING_KEY_UNKNOWN, "The token's signing key is unknown."
+            )
         jwk = await self.keys.find(kid)
         if jwk is None:
-            raise Unauthorized("The token's signing key is unknown.")
+            raise Unauthorized(
+                ProblemName.SIGNING_KEY_UNKNOWN, "The token's signing key is unknown."
+            )
         if jwk.key_type not in ASYMMETRIC_ALGORITHMS[algorithm]:
-            raise Unauthorized("The token's algorithm does not fit its key.")
+            raise Unauthorized(
+                ProblemName.TOKEN_INVALID, "The token's algorithm does not fit its key."
+            )
         return jwk.key
 
 
@@ -226,12 +263,16 @@ def build_verifier(settings: Settings) -> Verifier:
             max_age=settings.jwks_max_age_seconds,
             cooldown=settings.jwks_cooldown_seconds,
         )
+        source = f"JWKS fetched from {settings.jwks_url}"
     elif settings.jwks_file:
         keys = StaticJwks(json.loads(Path(settings.jwks_file).read_text()))
+        source = f"JWKS read from {settings.jwks_file}"
     elif settings.jwks_json:
         keys = StaticJwks(json.loads(settings.jwks_json))
+        source = "JWKS given in JWKS_JSON"
     else:
         keys = StaticJwks(jwks)
+        source = f"development key in {dev_keys.key_dir(settings)}"
     return Verifier(
         keys=keys,
         secret="",
@@ -239,6 +280,7 @@ def build_verifier(settings: Settings) -> Verifier:
         issuer=issuer,
         audience=audience,
         leeway=settings.jwt_leeway_seconds,
+        source=source,
     )
 
 
@@ -252,17 +294,26 @@ def _secret_verifier(settings: Settings, issuer: str, audience: str) -> Verifier
         issuer=issuer,
         audience=audience,
         leeway=settings.jwt_leeway_seconds,
+        source="shared secret (JWT_SECRET)",
     )
+
+
+def _unverified_claim(token: str, claim: str) -> object:
+    """A claim of a token whose signature checked out, for a log line only."""
+    return jwt.decode(token, options={"verify_signature": False}).get(claim)
 
 
 async def authenticated_user(request: Request) -> str:
     """The caller's user id: a verified token whose `sub` is the path's user."""
     header = request.headers.get("authorization")
     if not header:
-        raise Unauthorized("A bearer token is required.", token_sent=False)
+        raise Unauthorized(ProblemName.TOKEN_MISSING, "A bearer token is required.")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send the token as `Authorization: Bearer <token>`.")
+        raise Unauthorized(
+            ProblemName.TOKEN_MALFORMED,
+            "Send the token as `Authorization: Bearer <token>`.",
+        )
     verifier: Verifier = request.app.state.verifier
     claims = await verifier.verify(token.strip())
     subject = claims["sub"]

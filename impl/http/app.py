@@ -25,7 +25,7 @@ from impl.http.contexts import (
     request_context,
 )
 from impl.http.drain import Drain
-from impl.http.logs import RequestIdMiddleware
+from impl.http.logs import REQUEST_ID_HEADER, RequestIdMiddleware
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import handlers, housekeeping
@@ -98,14 +98,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.append(docs.assets)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=facts.max_body_bytes())
-    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_credentials=True,
             allow_methods=facts.cors_methods(),
-            allow_headers=facts.cors_request_headers(),
+            # The contract documents the id a response carries; a caller may
+            # send its own (impl.http.logs).
+            allow_headers=[*facts.cors_request_headers(), REQUEST_ID_HEADER],
             expose_headers=facts.cors_response_headers(),
         )
+    # Outermost, so that a preflight, which CORS answers itself, is logged
+    # and carries its id too.
+    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
     return app

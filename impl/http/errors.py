@@ -4,10 +4,15 @@ Handlers and dependencies raise `Problem` (or let FastAPI, Starlette and the
 database raise their own exceptions); the exception handlers installed by
 `install` turn each into `application/problem+json` with the status the
 contract documents for it. Database errors are mapped by SQLSTATE.
+
+A problem is named as the contract's examples name it (ProblemName), and
+takes its status and `type` from that example: the contract states them
+once. check_problem_names() stops the app at startup on a name it lacks.
 """
 
 import logging
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -18,6 +23,7 @@ from starlette.routing import Match
 
 from generated.models import FieldError
 from generated.models import Problem as ProblemBody
+from impl import facts
 from impl.db.database import (
     DRIVER_ERRORS,
     AtCapacity,
@@ -32,49 +38,86 @@ RETRY_AFTER_SECONDS = "1"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+class ProblemName(StrEnum):
+    """Every problem the service names, by the name of its example in
+    openapi.yaml, which gives its status and its `type`."""
+
+    # S105 takes the TOKEN_ names for passwords: they name problems.
+
+    BODY_UNREADABLE = "BodyUnreadable"
+    CURSOR_INVALID = "CursorInvalid"
+    TOKEN_MISSING = "TokenMissing"  # noqa: S105
+    TOKEN_EXPIRED = "TokenExpired"  # noqa: S105
+    TOKEN_MALFORMED = "TokenMalformed"  # noqa: S105
+    SIGNING_KEY_UNKNOWN = "SigningKeyUnknown"
+    TOKEN_NOT_FOR_THIS_SERVICE = "TokenNotForThisService"  # noqa: S105
+    TOKEN_INVALID = "TokenInvalid"  # noqa: S105
+    OTHER_USERS_TASKS = "OtherUsersTasks"
+    TASK_NOT_FOUND = "TaskNotFound"
+    IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
+    IDEMPOTENCY_KEY_IN_PROGRESS = "IdempotencyKeyInProgress"
+    TASK_QUOTA_EXCEEDED = "TaskQuotaExceeded"
+    VERSION_MISMATCH = "VersionMismatch"
+    BODY_TOO_LARGE = "BodyTooLarge"
+    VALIDATION_FAILED = "ValidationFailed"
+    RATE_LIMITED = "RateLimited"
+    DATABASE_UNAVAILABLE = "DatabaseUnavailable"
+    AT_CAPACITY = "AtCapacity"
+    SHUTTING_DOWN = "ShuttingDown"
+
+
+def check_problem_names() -> None:
+    """ProblemNotInContract, saying what to add where, for a name the
+    contract lacks."""
+    for name in ProblemName:
+        facts.problem(name)
+
+
 class Problem(Exception):
-    """An error with the status and detail the client should see."""
+    """A named problem, with the detail and headers the client should see."""
 
     def __init__(
         self,
-        status: int,
+        name: ProblemName,
         detail: str,
         headers: Mapping[str, str] | None = None,
-        *,
-        problem_type: str = "about:blank",
     ) -> None:
         super().__init__(detail)
-        self.status = status
+        self.status, self.type = facts.problem(name)
         self.detail = detail
         self.headers = dict(headers or {})
-        self.type = problem_type
 
 
 class NotFound(Problem):
-    def __init__(self, detail: str = "Task not found.") -> None:
-        super().__init__(404, detail)
+    def __init__(self) -> None:
+        super().__init__(ProblemName.TASK_NOT_FOUND, "Task not found.")
 
 
 class Unauthorized(Problem):
     """401 with the RFC 6750 challenge; no error code when no token was sent."""
 
-    def __init__(self, detail: str, *, token_sent: bool = True) -> None:
+    def __init__(self, name: ProblemName, detail: str) -> None:
         challenge = (
-            f'Bearer error="invalid_token", error_description="{detail}"'
-            if token_sent
-            else 'Bearer realm="todo-api"'
+            'Bearer realm="todo-api"'
+            if name is ProblemName.TOKEN_MISSING
+            else f'Bearer error="invalid_token", error_description="{detail}"'
         )
-        super().__init__(401, detail, {"WWW-Authenticate": challenge})
+        super().__init__(name, detail, {"WWW-Authenticate": challenge})
 
 
 class Forbidden(Problem):
     def __init__(self) -> None:
-        super().__init__(403, "The token does not grant access to this user's tasks.")
+        super().__init__(
+            ProblemName.OTHER_USERS_TASKS,
+            "The token does not grant access to this user's tasks.",
+        )
 
 
 class BodyTooLarge(Problem):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body exceeds {limit} bytes.")
+        super().__init__(
+            ProblemName.BODY_TOO_LARGE, f"The request body exceeds {limit} bytes."
+        )
 
 
 # RFC 9110's names, where Python's http module (before 3.13) still has RFC
@@ -98,14 +141,11 @@ def problem_response(
     problem_type: str = "about:blank",
 ) -> Response:
     """The contract's Problem, validated by its generated model."""
+    fields = (
+        {"errors": [FieldError.model_validate(e) for e in errors]} if errors else {}
+    )
     body = ProblemBody(
-        type=problem_type,
-        title=title(status),
-        status=status,
-        detail=detail,
-        errors=None
-        if errors is None
-        else [FieldError.model_validate(e) for e in errors],
+        type=problem_type, title=title(status), status=status, detail=detail, **fields
     )
     return Response(
         body.model_dump_json(by_alias=True, exclude_none=True),
@@ -113,6 +153,17 @@ def problem_response(
         dict(headers or {}),
         media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+def named_response(
+    name: ProblemName,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    errors: Sequence[Mapping[str, str]] | None = None,
+) -> Response:
+    """The problem of this name, with its status and type from the contract."""
+    status, problem_type = facts.problem(name)
+    return problem_response(status, detail, headers, errors, problem_type)
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -168,11 +219,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
     if malformed:
         reason = malformed[0].get("ctx", {}).get("error", "")
-        return problem_response(400, f"The request body is not valid JSON: {reason}")
+        return named_response(
+            ProblemName.BODY_UNREADABLE, f"The request body is not valid JSON: {reason}"
+        )
     errors = field_errors(exc)
     plural = "field" if len(errors) == 1 else "fields"
-    return problem_response(
-        422, f"The request has {len(errors)} invalid {plural}.", errors=errors
+    return named_response(
+        ProblemName.VALIDATION_FAILED,
+        f"The request has {len(errors)} invalid {plural}.",
+        errors=errors,
     )
 
 
@@ -214,7 +269,10 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     status = database_error_status(exc)
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
-        return problem_response(422, "The database rejected a value of the request.")
+        return named_response(
+            ProblemName.VALIDATION_FAILED,
+            "The database rejected a value of the request.",
+        )
     if status == 503:
         state = sqlstate(exc)
         if state in CONFIGURATION_ERRORS:
@@ -226,18 +284,26 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
             )
         else:
             logger.warning("database unavailable: %r", exc)
-        return problem_response(503, "The database is unavailable.", retry_after())
+        return database_unavailable()
     logger.error("database error %s", sqlstate(exc), exc_info=exc)
     return problem_response(500, "Internal Server Error")
 
 
 async def _on_unreachable_database(request: Request, exc: Exception) -> Response:
     logger.warning("database unreachable: %r", exc)
-    return problem_response(503, "The database is unavailable.", retry_after())
+    return database_unavailable()
+
+
+def database_unavailable() -> Response:
+    return named_response(
+        ProblemName.DATABASE_UNAVAILABLE, "The database is unavailable.", retry_after()
+    )
 
 
 async def _on_capacity(request: Request, exc: Exception) -> Response:
-    return problem_response(503, "The service is at capacity.", retry_after())
+    return named_response(
+        ProblemName.AT_CAPACITY, "The service is at capacity.", retry_after()
+    )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -251,6 +317,7 @@ def retry_after() -> dict[str, str]:
 
 
 def install(app: FastAPI) -> None:
+    check_problem_names()
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(HTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

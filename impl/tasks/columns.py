@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Column, Table
 
-from generated.models import Task, TaskCreate, TaskSort, TaskUpdate
+from generated.models import Task, TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.db.tables import SORT_KEYS, tasks
 from impl.tasks.binding import check_columns
 
@@ -27,12 +27,13 @@ def sort_column(sort: TaskSort) -> tuple[Column[Any], bool]:
     return tasks.c[sort.value.removeprefix("-")], sort.value.startswith("-")
 
 
-check_columns(tasks, Task, TaskCreate, TaskUpdate, sort_keys=SORT_KEYS)
+check_columns(tasks, Task, TaskCreate, TaskUpdate, TaskPatch, sort_keys=SORT_KEYS)
 
-RETURNED = [*columns(tasks, Task), tasks.c.version]
-"""What every statement returns: the Task's fields, and the version (ETag)."""
-LISTED = columns(tasks, Task)
+RETURNED = columns(tasks, Task)
+"""What every statement returns, a list included: the Task's fields, its
+version (the ETag) among them."""
 CREATED = tuple(TaskCreate.model_fields)
 """The fields a create writes; the rest take their server defaults."""
 REPLACED = tuple(TaskUpdate.model_fields)
-"""The fields a replacement writes."""
+"""The fields a replacement writes; a merge patch writes those it names of
+TaskPatch's."""

@@ -54,17 +54,23 @@ from generated.models import (
     Task,
     TaskCreate,
     TaskList,
+    TaskPatch,
     TaskSort,
     TaskUpdate,
 )
-from generated.routes import CreateTaskHeaders, GetTaskHeaders, UpdateTaskHeaders
+from generated.routes import (
+    CreateTaskHeaders,
+    GetTaskHeaders,
+    PatchTaskHeaders,
+    UpdateTaskHeaders,
+)
 from impl import facts
 from impl.db.database import Record, Statement, compile_statement
 from impl.db.tables import idempotency_keys, tasks, users
 from impl.http.contexts import PublicContext, RequestContext
-from impl.http.errors import NotFound, Problem, retry_after, sqlstate
+from impl.http.errors import NotFound, Problem, ProblemName, retry_after, sqlstate
 from impl.tasks import pagination
-from impl.tasks.columns import CREATED, LISTED, REPLACED, RETURNED, sort_column
+from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
 from impl.tasks.housekeeping import IDEMPOTENCY_TTL, TTL
 from impl.tasks.preconditions import PreconditionFailed, etag, parse_if_match
 from runtime.routes import NoHeaders, Reply
@@ -104,6 +110,7 @@ class WriteParams(OwnedParams):
 
 class ReplaceParams(WriteParams):
     new: dict[str, Any]
+    """The fields written: every one of TaskUpdate, or a merge patch's."""
 
 
 class ListParams(TypedDict, total=False):
@@ -126,17 +133,15 @@ def _new_values(fields: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def _new(body: TaskCreate | TaskUpdate) -> dict[str, Any]:
+def _new(body: TaskCreate | TaskUpdate | TaskPatch) -> dict[str, Any]:
     # Python mode: nested objects become dicts (for JSONB), enums and dates
-    # stay what asyncpg encodes.
-    return body.model_dump()
+    # stay what asyncpg encodes. A merge patch's absent members are unset.
+    return body.model_dump(exclude_unset=isinstance(body, TaskPatch))
 
 
 def _reply(row: Mapping[str, Any]) -> Reply[Task, GetTaskHeaders]:
     """A task as its body, and its version as the ETag."""
-    task = dict(row)
-    tag = etag(task.pop("version"))
-    return Reply(to_json(task), {"ETag": tag})
+    return Reply(to_json(dict(row)), {"ETag": etag(row["version"])})
 
 
 def _created(row: Mapping[str, Any]) -> Reply[Task, CreateTaskHeaders]:
@@ -166,7 +171,7 @@ def _list_statement(
 ) -> Statement[ListParams]:
     """The list query of one shape (sort, filters set, where it starts)."""
     key, descending = sort_column(sort)
-    statement = select(*LISTED).where(
+    statement = select(*RETURNED).where(
         tasks.c.user_id == OWNER,
         *(FILTERS[name](bindparam(f"filter_{name}")) for name in sorted(filters)),
     )
@@ -318,7 +323,7 @@ PURGE_EXPIRED_KEY = compile_statement(
 class IdempotencyKeyInProgress(Problem):
     def __init__(self) -> None:
         super().__init__(
-            409,
+            ProblemName.IDEMPOTENCY_KEY_IN_PROGRESS,
             "A request with this Idempotency-Key is in progress; retry shortly.",
             retry_after(),
         )
@@ -327,17 +332,17 @@ class IdempotencyKeyInProgress(Problem):
 class TaskQuotaExceeded(Problem):
     def __init__(self, max_tasks: int) -> None:
         super().__init__(
-            409,
+            ProblemName.TASK_QUOTA_EXCEEDED,
             f"This user already has {max_tasks} tasks, the most allowed;"
             " delete one first.",
-            problem_type=facts.problem_type("TaskQuotaExceeded"),
         )
 
 
 class IdempotencyKeyReused(Problem):
     def __init__(self) -> None:
         super().__init__(
-            409, "This Idempotency-Key was already used with another body."
+            ProblemName.IDEMPOTENCY_KEY_REUSED,
+            "This Idempotency-Key was already used with another body.",
         )
 
 
@@ -379,19 +384,30 @@ def _writes(
     return plain, _conditional(write, params)
 
 
-UPDATE, UPDATE_IF_MATCH = _writes(
-    lambda *conditions: (
+def _update(fields: tuple[str, ...]) -> Write:
+    """A write of these fields, a new version and the time of the change."""
+    return lambda *conditions: (
         update(tasks)
         .where(*OWNED, *conditions)
         .values(
-            **_new_values(REPLACED),
+            **_new_values(fields),
             version=tasks.c.version + 1,
             updated_at=func.now(),
         )
         .returning(*RETURNED)
-    ),
-    ReplaceParams,
-)
+    )
+
+
+UPDATE, UPDATE_IF_MATCH = _writes(_update(REPLACED), ReplaceParams)
+
+
+@cache
+def _patch_statements(
+    fields: frozenset[str],
+) -> tuple[Statement[ReplaceParams], Statement[ReplaceParams]]:
+    """A merge patch of these fields: one statement per set of members
+    present, each compiled the first time a patch of that set comes."""
+    return _writes(_update(tuple(sorted(fields))), ReplaceParams)
 
 
 def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -569,6 +585,27 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         )
         return _reply(row)
 
+    async def patch_task(
+        self,
+        ctx: RequestContext,
+        *,
+        user_id: str,
+        task_id: UUID,
+        if_match: str | None,
+        body: TaskPatch,
+    ) -> Reply[Task, PatchTaskHeaders]:
+        versions = _accepted_versions(if_match)
+        new = _new(body)
+        params: ReplaceParams = {
+            "owner": user_id,
+            "task": task_id,
+            "new": new,
+            "versions": versions or [],
+        }
+        statements = _patch_statements(frozenset(new))
+        row = await _write(ctx, statements, params, conditional=versions is not None)
+        return _reply(row)
+
     async def delete_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
     ) -> None:
@@ -587,6 +624,10 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
 
     async def get_readiness(self, ctx: PublicContext) -> Reply[Health, NoHeaders]:
         if ctx.draining:
-            raise Problem(503, "The service is shutting down.", retry_after())
+            raise Problem(
+                ProblemName.SHUTTING_DOWN,
+                "The service is shutting down.",
+                retry_after(),
+            )
         await ctx.db.fetch(READY({}))
         return Reply.of(Health(status=Status.OK), NoHeaders())

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from sqlalchemy import Column, ColumnElement, and_, bindparam, tuple_
 
-from impl.http.errors import Problem
+from impl.http.errors import Problem, ProblemName
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_BYTES = 12
@@ -38,7 +38,8 @@ AFTER_ID = "after_id"
 class InvalidCursor(Problem):
     def __init__(self) -> None:
         super().__init__(
-            400, "The cursor is not one this list issued; start from the first page."
+            ProblemName.CURSOR_INVALID,
+            "The cursor is not one this list issued; start from the first page.",
         )
 
 

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from impl.http.errors import Problem
+from impl.http.errors import Problem, ProblemName
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 VERSION = re.compile(r"[0-9]{1,9}")
@@ -12,7 +12,8 @@ VERSION = re.compile(r"[0-9]{1,9}")
 class PreconditionFailed(Problem):
     def __init__(self) -> None:
         super().__init__(
-            412, "The task has changed since that version; fetch it again."
+            ProblemName.VERSION_MISMATCH,
+            "The task has changed since that version; fetch it again.",
         )
 
 

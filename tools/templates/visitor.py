@@ -3,7 +3,7 @@
 The stock argument list drops path-parameter constraints when annotations are
 used, so this visitor reads the contract itself and hands the template, per
 operationId: each parameter's Python type, constraints and location, the
-request body's model, the success
+request body's model and media type, the success
 status and model, every documented error status with its description, and
 whether the operation is public (`security: []`).
 """
@@ -95,6 +95,24 @@ def model_name(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
     return None
 
 
+def media_type(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
+    for media in resolve(spec, holder).get("content", {}):
+        return str(media)
+    return None
+
+
+def everywhere(spec: dict[str, Any]) -> set[str]:
+    """The headers that every response of every operation carries, such as
+    X-Request-ID: the HTTP layer's, set around the handlers, not by them."""
+    found: set[str] | None = None
+    for path_item in spec["paths"].values():
+        for method in METHODS:
+            for response in path_item.get(method, {}).get("responses", {}).values():
+                names = set(resolve(spec, response).get("headers", {}))
+                found = names if found is None else found & names
+    return found or set()
+
+
 def describe_operation(
     spec: dict[str, Any], shared: list[dict[str, Any]], operation: dict[str, Any]
 ) -> dict[str, Any]:
@@ -113,11 +131,13 @@ def describe_operation(
             key=lambda p: LOCATIONS.index(p["location"]),
         ),
         "body_model": model_name(spec, body) if body else None,
+        "body_media_type": media_type(spec, body) if body else None,
         "success_code": success,
         "success_model": model_name(spec, responses[success]),
         "success_headers": {
             name: resolve(spec, header).get("required", False)
             for name, header in responses[success].get("headers", {}).items()
+            if name not in everywhere(spec)
         },
         "statuses": sorted(responses),
     }
