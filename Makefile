@@ -17,6 +17,8 @@ CONTRACT_DIFF := tools/contract-diff
 CONTRACT_DIFF_READY := $(call node_ready,$(CONTRACT_DIFF))
 FRONTEND := tests/frontend
 FRONTEND_READY := $(call node_ready,$(FRONTEND))
+EXAMPLE := examples/nextjs
+EXAMPLE_READY := $(call node_ready,$(EXAMPLE))
 # Not USER: make would take the shell's login name from the environment.
 USER_ID ?= demo-user
 
@@ -45,6 +47,9 @@ $(CONTRACT_DIFF_READY): $(CONTRACT_DIFF)/package-lock.json | $(SYNCED)
 $(FRONTEND_READY): $(FRONTEND)/package-lock.json | $(SYNCED)
 	$(NODE_PATH_ENV) npm ci --prefix $(FRONTEND) --no-audit --no-fund --loglevel=error
 	@touch $@
+$(EXAMPLE_READY): $(EXAMPLE)/package-lock.json | $(SYNCED)
+	$(NODE_PATH_ENV) npm ci --prefix $(EXAMPLE) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: $(SYNCED) ## Serve on 127.0.0.1:8000 with embedded PostgreSQL and a dev key
 	$(BIN)/python -m impl --dev
@@ -55,7 +60,7 @@ serve: $(SYNCED) ## Serve the production configuration (WORKERS, default 2)
 token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 	@$(BIN)/python -m impl.auth.dev_keys $(USER_ID)
 
-test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) ## Run the whole test suite on real PostgreSQL
+test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) $(EXAMPLE_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding

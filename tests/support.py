@@ -246,6 +246,25 @@ class Database:
         return [tuple(row.values()) for row in rows]
 
 
+@contextmanager
+def node_database(database_url: str, prefix: str) -> Iterator[str]:
+    """A database of its own for a Node.js app (Better Auth's tables), as
+    the URL `pg` reads; dropped after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = Database(database_url)
+    asyncio.run(admin.execute(f'CREATE DATABASE "{name}"'))
+    target = make_url(database_url).set(database=name)
+    socket_dir = target.query.get("host")
+    try:
+        yield (
+            f"postgresql://{target.username}@/{name}?host={socket_dir}"
+            if socket_dir
+            else target.set(drivername="postgresql").render_as_string(False)
+        )
+    finally:
+        asyncio.run(admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
 @dataclass
 class JwksServer:
     """A Better Auth-shaped JWKS endpoint (/api/auth/jwks) on a real socket."""

@@ -7,7 +7,6 @@ from /api/auth/token, as a Next.js frontend does; the service is configured
 by BETTER_AUTH_URL alone.
 """
 
-import asyncio
 import os
 import secrets
 import shutil
@@ -23,10 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Database, LiveServer, changed, free_port
+from tests.support import LiveServer, changed, free_port, node_database
 
 FRONTEND = PROJECT_ROOT / "tests" / "frontend"
 NODE = Path(sys.executable).parent / "node"
@@ -68,16 +66,15 @@ def better_auth(database_url: str, **config: str) -> Iterator[BetterAuth]:
     """Better Auth on a database of its own, stopped (its process group) after."""
     if not (FRONTEND / "node_modules").exists():
         pytest.fail("the frontend tools are not installed: run `make test`")
-    name = f"better_auth_{secrets.token_hex(4)}"
-    admin = Database(database_url)
-    asyncio.run(admin.execute(f'CREATE DATABASE "{name}"'))
-    target = make_url(database_url).set(database=name)
-    socket_dir = target.query.get("host")
-    node_url = (
-        f"postgresql://{target.username}@/{name}?host={socket_dir}"
-        if socket_dir
-        else target.set(drivername="postgresql").render_as_string(False)
-    )
+    with (
+        node_database(database_url, "better_auth") as node_url,
+        _serving(node_url, **config) as running,
+    ):
+        yield running
+
+
+@contextmanager
+def _serving(node_url: str, **config: str) -> Iterator[BetterAuth]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp(prefix="better-auth-")) / "log"
@@ -112,7 +109,6 @@ def better_auth(database_url: str, **config: str) -> Iterator[BetterAuth]:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
         shutil.rmtree(log.parent, ignore_errors=True)
-        asyncio.run(admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 @contextmanager

@@ -1,0 +1,127 @@
+// The example driven as its users drive it, in headless Chromium
+// (playwright-core, pointed at the system's Chromium by CHROMIUM). APP_URL is
+// the running app, API_URL the Todo API; the app's tokens last a few seconds
+// (JWT_EXPIRATION_TIME) and the API allows no clock skew, so that an
+// expired token is met within the run. Prints one line per step; exits 1 on
+// the first that fails.
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const { APP_URL, API_URL, CHROMIUM } = process.env;
+const OTHER_USERS = "https://todo-api.example/problems/other-users-tasks";
+
+const browser = await chromium.launch({ executablePath: CHROMIUM });
+
+async function signUp(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const traffic = [];
+  page.on("response", (response) =>
+    traffic.push({
+      method: response.request().method(),
+      url: response.url(),
+      status: response.status(),
+    }),
+  );
+  await page.goto(APP_URL);
+  await page.fill('input[name="email"]', `${name}-${Date.now()}@example.com`);
+  await page.fill('input[name="password"]', "correct horse battery staple");
+  await page.click('button[value="sign-up"]');
+  const userId = await page.getByTestId("user-id").textContent();
+  return { page, traffic, userId };
+}
+
+function step(name) {
+  console.log(`ok ${name}`);
+}
+
+async function readError(page) {
+  return (await page.getByTestId("error").last().textContent()) ?? "";
+}
+
+try {
+  const alice = await signUp("alice");
+  const bob = await signUp("bob");
+  assert.notEqual(alice.userId, bob.userId);
+  step("two users signed up");
+
+  const tasks = alice.page.getByTestId("task");
+  await alice.page.fill('input[name="title"]', "Buy milk");
+  await alice.page.click('button:text("Add")');
+  await tasks.filter({ hasText: "Buy milk" }).waitFor();
+  await alice.page.fill('input[name="title"]', "File taxes");
+  await alice.page.click('button:text("Add")');
+  await tasks.filter({ hasText: "File taxes" }).waitFor();
+  await alice.page.reload();
+  await tasks.nth(1).waitFor();
+  assert.equal(await tasks.count(), 2);
+  step("created two tasks, listed after a reload");
+
+  const before = alice.traffic.length;
+  const milk = tasks.filter({ hasText: "Buy milk" }).locator('input[type="checkbox"]');
+  await milk.click(); // checked once the API answers
+  await alice.page.waitForFunction(
+    () => document.querySelector('li input[type="checkbox"]:checked') !== null,
+  );
+  const toggled = alice.traffic.slice(before).filter((r) => r.url.startsWith(API_URL));
+  assert.deepEqual(
+    toggled.map((r) => [r.method, r.status]),
+    [["PATCH", 200]],
+    JSON.stringify(toggled),
+  );
+  await alice.page.reload();
+  await tasks.nth(1).waitFor();
+  assert.equal(await milk.isChecked(), true);
+  step("toggled from the list with one PATCH and If-Match, no GET");
+
+  await tasks
+    .filter({ hasText: "File taxes" })
+    .getByRole("button", { name: "Delete" })
+    .click();
+  await tasks.filter({ hasText: "File taxes" }).waitFor({ state: "detached" });
+  assert.equal(await readError(alice.page), "");
+  step("deleted a task");
+
+  const crossing = await bob.page.evaluate(
+    async ({ api, owner }) => {
+      const { token } = await (await fetch("/api/auth/token")).json();
+      const response = await fetch(`${api}/api/${owner}/tasks`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    { api: API_URL, owner: alice.userId },
+  );
+  assert.equal(crossing.status, 403);
+  assert.equal(crossing.body.type, OTHER_USERS);
+  step("the other user's path gets 403, read cross-origin");
+
+  // The browser's clock stops a minute behind, so the cached token looks
+  // valid to the app after it has expired at the API: the 401 that says so
+  // makes the app fetch a fresh token and send again.
+  await alice.page.clock.setFixedTime(new Date(Date.now() - 60_000));
+  await alice.page.waitForTimeout(7000);
+  const sent = alice.traffic.length;
+  await alice.page.fill('input[name="title"]', "After expiry");
+  await alice.page.click('button:text("Add")');
+  await tasks.filter({ hasText: "After expiry" }).waitFor();
+  const refresh = alice.traffic
+    .slice(sent)
+    .filter((r) => r.url.startsWith(API_URL) || r.url.includes("/api/auth/token"))
+    .map((r) => [r.method, new URL(r.url).pathname.replace(alice.userId, "{user}"), r.status]);
+  assert.deepEqual(
+    refresh,
+    [
+      ["POST", "/api/{user}/tasks", 401],
+      ["GET", "/api/auth/token", 200],
+      ["POST", "/api/{user}/tasks", 201],
+    ],
+    JSON.stringify(refresh),
+  );
+  step("an expired token was fetched again and the request sent again");
+} catch (error) {
+  console.log(`not ok: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
