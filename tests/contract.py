@@ -110,6 +110,18 @@ def problems() -> dict[str, dict[str, Any]]:
     }
 
 
+def documented_response_headers() -> list[str]:
+    """Every response header the contract documents, on any response."""
+    return sorted(
+        {
+            name
+            for operation in operations()
+            for response in operation.spec["responses"].values()
+            for name in resolve(response).get("headers", {})
+        }
+    )
+
+
 def sort_values() -> list[str]:
     """Every value of TaskSort: each key, ascending and descending."""
     return list(schema("TaskSort")["enum"])

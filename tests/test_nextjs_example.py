@@ -23,12 +23,14 @@ import httpx
 import pytest
 
 from impl.settings import PROJECT_ROOT, Settings
+from tests.contract import documented_response_headers
 from tests.support import LiveServer, changed, free_port, node_database, require
 
 EXAMPLE = PROJECT_ROOT / "examples" / "nextjs"
 NODE = Path(sys.executable).parent / "node"
 NEXT = EXAMPLE / "node_modules" / "next" / "dist" / "bin" / "next"
 CHROMIUM_HINT = "the browser test needs Chromium: apt-get install chromium"
+RATE_LIMIT = 30
 # Short-lived tokens, so that one expires within the run.
 SHORT_EXPIRY = "5s"
 
@@ -101,6 +103,8 @@ def test_the_example_runs_in_a_browser(
         jwt_audience=app_url,
         jwt_leeway_seconds=0,
         cors_origins=(app_url,),
+        # Low enough for the browser to meet a 429 and read its fields.
+        rate_limit=f"{RATE_LIMIT}/minute",
     )
     log = tmp_path / "next.log"
     with LiveServer.serve(service) as api, log.open("w") as output:
@@ -127,13 +131,18 @@ def test_the_example_runs_in_a_browser(
             report = node(
                 "e2e/browser.mjs",
                 timeout=180,
-                env={"APP_URL": app_url, "API_URL": api.base_url, "CHROMIUM": chromium},
+                env={
+                    "APP_URL": app_url,
+                    "API_URL": api.base_url,
+                    "CHROMIUM": chromium,
+                    "DOCUMENTED_HEADERS": ",".join(documented_response_headers()),
+                },
             )
         finally:
             os.killpg(app.pid, signal.SIGTERM)
             app.wait(timeout=20)
     steps = [line for line in report.splitlines() if line.startswith("ok ")]
-    assert len(steps) == 6, report
+    assert len(steps) == 7, report
 
 
 SNIPPET = re.compile(r"```(?:ts|tsx)\n(// (examples/nextjs/\S+):.*?)```", re.S)

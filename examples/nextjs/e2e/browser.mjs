@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
-const { APP_URL, API_URL, CHROMIUM } = process.env;
+const { APP_URL, API_URL, CHROMIUM, DOCUMENTED_HEADERS } = process.env;
 const OTHER_USERS = "https://todo-api.example/problems/other-users-tasks";
 
 const browser = await chromium.launch({ executablePath: CHROMIUM });
@@ -95,6 +95,36 @@ try {
   assert.equal(crossing.status, 403);
   assert.equal(crossing.body.type, OTHER_USERS);
   step("the other user's path gets 403, read cross-origin");
+
+  const read = await bob.page.evaluate(
+    async ({ api, owner, names }) => {
+      const { token } = await (await fetch("/api/auth/token")).json();
+      const tasks = `${api}/api/${owner}/tasks`;
+      const auth = { Authorization: `Bearer ${token}` };
+      const responses = [
+        await fetch(tasks),
+        await fetch(tasks, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json", "X-Request-ID": "from-the-browser" },
+          body: JSON.stringify({ title: "Headers" }),
+        }),
+      ];
+      for (let i = 0; i < 100 && responses.at(-1).status !== 429; i++) {
+        responses.push(await fetch(tasks, { headers: auth }));
+      }
+      const seen = {};
+      for (const response of responses) {
+        for (const name of names) {
+          seen[name] ??= response.headers.get(name);
+        }
+      }
+      return seen;
+    },
+    { api: API_URL, owner: bob.userId, names: DOCUMENTED_HEADERS.split(",") },
+  );
+  const unread = Object.entries(read).filter(([, value]) => value === null);
+  assert.deepEqual(unread, [], JSON.stringify(read));
+  step("the browser read every documented response header");
 
   // The browser's clock stops a minute behind, so the cached token looks
   // valid to the app after it has expired at the API: the 401 that says so
