@@ -43,6 +43,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def answers(url: str, process: "subprocess.Popen[Any]", seconds: float) -> bool:
+    """Whether `url` answers 200 within `seconds`, while `process` runs."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def service_process(
     root: Path, env: dict[str, str], *args: str
@@ -63,18 +76,8 @@ def service_process(
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"the service did not start:\n{log.read_text()}"
-                    )
-                time.sleep(0.1)
+            if not answers(f"{base}/ready", process, 30):
+                raise AssertionError(f"the service did not start:\n{log.read_text()}")
             yield process, base, log
         except AssertionError as failure:
             raise AssertionError(

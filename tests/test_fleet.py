@@ -32,7 +32,15 @@ import httpx
 import pytest
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import REDIS_HINT, Database, Keys, RedisServer, free_port, require
+from tests.support import (
+    REDIS_HINT,
+    Database,
+    Keys,
+    RedisServer,
+    answers,
+    free_port,
+    require,
+)
 
 HAPROXY_HINT = (
     "HAProxy is not installed: `sudo apt-get install haproxy` (Debian, Ubuntu)"
@@ -73,16 +81,8 @@ class Instance:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.base}/ready").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"instance did not start:\n{self.log.read_text()}")
-            time.sleep(0.1)
+        if not answers(f"{self.base}/ready", self.process, 30):
+            raise AssertionError(f"instance did not start:\n{self.log.read_text()}")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -156,19 +156,9 @@ def haproxy(instances: list[Instance]) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{listen}"
         try:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    if httpx.get(f"{base}/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise AssertionError(
-                        f"haproxy did not start: {log.read().decode()}"
-                    )
-                time.sleep(0.1)
+            if not answers(f"{base}/ready", process, 15):
+                log.seek(0)
+                raise AssertionError(f"haproxy did not start: {log.read().decode()}")
             yield base
         finally:
             process.kill()

@@ -15,16 +15,21 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from impl.settings import PROJECT_ROOT, Settings
 from tests.contract import documented_response_headers
-from tests.support import LiveServer, changed, free_port, node_database, require
+from tests.support import (
+    LiveServer,
+    answers,
+    changed,
+    free_port,
+    node_database,
+    require,
+)
 
 EXAMPLE = PROJECT_ROOT / "examples" / "nextjs"
 NODE = Path(sys.executable).parent / "node"
@@ -76,19 +81,6 @@ def auth_database(database_url: str) -> Iterator[str]:
         yield url
 
 
-def started(process: "subprocess.Popen[str]", url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/auth/ok").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the Next.js app did not start:\n{log.read_text()[-4000:]}")
-        time.sleep(0.2)
-
-
 def test_the_example_runs_in_a_browser(
     chromium: str, built: None, settings: Settings, auth_database: str, tmp_path: Path
 ) -> None:
@@ -127,7 +119,10 @@ def test_the_example_runs_in_a_browser(
             start_new_session=True,
         )
         try:
-            started(app, app_url, log)
+            if not answers(f"{app_url}/api/auth/ok", app, 60):
+                pytest.fail(
+                    f"the Next.js app did not start:\n{log.read_text()[-4000:]}"
+                )
             report = node(
                 "e2e/browser.mjs",
                 timeout=180,

@@ -398,16 +398,17 @@ def _update(fields: tuple[str, ...]) -> Write:
     )
 
 
-UPDATE, UPDATE_IF_MATCH = _writes(_update(REPLACED), ReplaceParams)
-
-
 @cache
-def _patch_statements(
+def _update_statements(
     fields: frozenset[str],
 ) -> tuple[Statement[ReplaceParams], Statement[ReplaceParams]]:
-    """A merge patch of these fields: one statement per set of members
-    present, each compiled the first time a patch of that set comes."""
+    """A write of these fields: every one of TaskUpdate's for a replacement,
+    the members a merge patch names for a patch; each set compiled once."""
     return _writes(_update(tuple(sorted(fields))), ReplaceParams)
+
+
+# A replacement's statements are compiled at import, as every fixed one is.
+_update_statements(frozenset(REPLACED))
 
 
 def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -436,6 +437,26 @@ def _accepted_versions(if_match: str | None) -> list[int] | None:
     if condition is None or condition.any_version:
         return None
     return sorted(condition.versions)
+
+
+async def _update_task(
+    ctx: RequestContext,
+    user_id: str,
+    task_id: UUID,
+    if_match: str | None,
+    new: dict[str, Any],
+) -> Reply[Task, GetTaskHeaders]:
+    """Write the fields in `new` (updateTask's and patchTask's one statement)."""
+    versions = _accepted_versions(if_match)
+    params: ReplaceParams = {
+        "owner": user_id,
+        "task": task_id,
+        "new": new,
+        "versions": versions or [],
+    }
+    statements = _update_statements(frozenset(new))
+    row = await _write(ctx, statements, params, conditional=versions is not None)
+    return _reply(row)
 
 
 async def _write(
@@ -573,17 +594,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskUpdate,
     ) -> Reply[Task, UpdateTaskHeaders]:
-        versions = _accepted_versions(if_match)
-        params: ReplaceParams = {
-            "owner": user_id,
-            "task": task_id,
-            "new": _new(body),
-            "versions": versions or [],
-        }
-        row = await _write(
-            ctx, (UPDATE, UPDATE_IF_MATCH), params, conditional=versions is not None
-        )
-        return _reply(row)
+        return await _update_task(ctx, user_id, task_id, if_match, _new(body))
 
     async def patch_task(
         self,
@@ -594,17 +605,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskPatch,
     ) -> Reply[Task, PatchTaskHeaders]:
-        versions = _accepted_versions(if_match)
-        new = _new(body)
-        params: ReplaceParams = {
-            "owner": user_id,
-            "task": task_id,
-            "new": new,
-            "versions": versions or [],
-        }
-        statements = _patch_statements(frozenset(new))
-        row = await _write(ctx, statements, params, conditional=versions is not None)
-        return _reply(row)
+        return await _update_task(ctx, user_id, task_id, if_match, _new(body))
 
     async def delete_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
