@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 1d188aafaf34dd0a9feaff037b0a9c913aff04aeb26e4a894fc5aaf96eaf6f12
+# openapi.yaml sha256: 29a1bd95bfc6f84aa04f42a609957692db0169c41a5c00ffbee59fa1c6b1d4f3
 
 from __future__ import annotations
 

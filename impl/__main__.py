@@ -6,10 +6,14 @@ carries a token for it. Without DATABASE_URL the embedded PostgreSQL starts.
 """
 
 import argparse
+import atexit
 import logging
 import logging.config
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
@@ -22,6 +26,7 @@ from impl.db.database import StatementParameterError
 from impl.facts import ProblemNotInContract
 from impl.http.contexts import public_context
 from impl.http.logs import log_config
+from impl.metrics import MULTIPROCESS_DIR_VARIABLE
 from impl.settings import Settings, SettingsError
 from impl.tasks.binding import ColumnBindingError
 from runtime.binding import HandlerBindingError
@@ -86,6 +91,8 @@ def main() -> None:
     # through Python (not the default handler) lets atexit stop the embedded
     # PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    if args.workers > 1:
+        share_metrics_between_workers()
     uvicorn.run(
         # Each worker reads the same settings the same way: nothing is
         # handed over through the environment.
@@ -101,6 +108,17 @@ def main() -> None:
         http="httptools",
         timeout_graceful_shutdown=10,
     )
+
+
+def share_metrics_between_workers() -> None:
+    """Give the workers one fresh PROMETHEUS_MULTIPROC_DIR (impl.metrics),
+    removed at exit, unless the operator named one (and keeps it clean)."""
+    if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        return
+    directory = tempfile.mkdtemp(prefix="todo-api-metrics-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    # Spawned, the workers import prometheus_client afresh, and read it then.
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = directory
 
 
 def check_production(settings: Settings) -> None:

@@ -41,6 +41,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from impl import metrics
 from impl.http.errors import Problem, ProblemName
 from impl.settings import Settings
 
@@ -183,6 +184,7 @@ class RateLimiter:
                 if not await self.strategy.hit(item, user_id):
                     stats = await self.strategy.get_window_stats(item, user_id)
                     retry_in = max(1, math.ceil(stats.reset_time - time.time()))
+                    metrics.RATE_LIMIT_REFUSALS.inc()
                     raise RateLimited(item, self.items, retry_in)
         except StorageError as error:
             self._failed(now, error.storage_error)

@@ -9,7 +9,7 @@ its field says otherwise.
 """
 
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from limits import parse_many
@@ -136,6 +136,24 @@ class Settings(BaseSettings):
     """Shares the rate limit across workers and instances; empty: each
     worker limits on its own."""
     max_tasks_per_user: int = Field(1000, gt=0)
+
+    metrics_enabled: bool = True
+    """GET /metrics, and the recording behind it."""
+    otel_exporter_otlp_endpoint: str = ""
+    """The OTLP/HTTP base URL traces go to (`/v1/traces` is added); empty:
+    no tracing at all."""
+    otel_exporter_otlp_protocol: Literal["http/protobuf"] = "http/protobuf"
+    otel_service_name: str = "todo-api"
+    otel_traces_sampler: Literal[
+        "always_on",
+        "always_off",
+        "traceidratio",
+        "parentbased_always_on",
+        "parentbased_always_off",
+        "parentbased_traceidratio",
+    ] = "parentbased_always_on"
+    otel_traces_sampler_arg: float = Field(1.0, ge=0, le=1)
+    """The ratio of the *traceidratio samplers."""
 
     @field_validator("log_json", mode="before")
     @classmethod

@@ -16,7 +16,8 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from runtime.binding import check_handlers
 
@@ -25,7 +26,7 @@ ContextT_contra = TypeVar("ContextT_contra", contravariant=True)
 PublicContextT = TypeVar("PublicContextT")
 PublicContextT_contra = TypeVar("PublicContextT_contra", contravariant=True)
 ModelT = TypeVar("ModelT", bound=BaseModel)
-ModelT_co = TypeVar("ModelT_co", bound=BaseModel, covariant=True)
+BodyT_co = TypeVar("BodyT_co", covariant=True)
 
 
 class NoHeaders(TypedDict):
@@ -36,9 +37,10 @@ HeadersT_co = TypeVar("HeadersT_co", bound=Mapping[str, object], covariant=True)
 HeadersT = TypeVar("HeadersT", bound=Mapping[str, object])
 
 
-class Reply(Generic[ModelT_co, HeadersT_co]):
-    """A response body of schema `ModelT_co`, as JSON bytes, with the headers
-    `HeadersT_co` (a TypedDict of what the contract requires for the status).
+class Reply(Generic[BodyT_co, HeadersT_co]):
+    """A response body of schema `BodyT_co` (a model, as JSON bytes; `str`
+    for a text body, as its bytes), with the headers `HeadersT_co` (a
+    TypedDict of what the contract requires for the status).
 
     `Reply.of(model, headers)` serializes a model. A handler that reads typed
     columns may instead serialize a row itself, once, without validating it
@@ -117,13 +119,13 @@ async def read_body(model: type[ModelT], media_type: str, request: Request) -> M
 
 
 def respond(
-    reply: Reply[BaseModel, Mapping[str, object]] | None, status: int
+    reply: Reply[object, Mapping[str, object]] | None, status: int, media_type: str
 ) -> Response:
     if reply is None:
         return Response(status_code=status)
     # Every generated headers TypedDict has str values: HTTP header text.
     headers = cast(Mapping[str, str], reply.headers)
-    return Response(reply.body, status, headers, "application/json")
+    return Response(reply.body, status, headers, media_type)
 
 
 class OperationRoute(Route):
@@ -148,6 +150,15 @@ class OperationRoute(Route):
         self.statuses = statuses
         self.security = security
 
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """As Starlette's, and the route itself in the scope (`scope["route"]`,
+        as FastAPI's own routes put it), so that what wraps the app can name
+        the route template in its metrics and traces."""
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
 
 @dataclass(frozen=True, slots=True)
 class Operation:
@@ -167,6 +178,9 @@ class Operation:
     """The body's media type, a JSON one: `application/json`, or
     `application/merge-patch+json` for a JSON Merge Patch."""
     success: int
+    success_media_type: str | None
+    """The success response's media type: `application/json`, or another
+    for a body that is not JSON."""
     statuses: tuple[int, ...]
     security: list[dict[str, list[str]]]
 
@@ -184,6 +198,7 @@ def _endpoint(
     body_model, parameters_model = operation.body, operation.parameters_model
     media_type = operation.body_media_type or "application/json"
     parameters, success = operation.parameters, operation.success
+    success_media_type = operation.success_media_type or "application/json"
     names = tuple(parameter.name for parameter in parameters)
 
     async def endpoint(request: Request) -> Response:
@@ -196,7 +211,7 @@ def _endpoint(
                 for name in names:
                     arguments[name] = getattr(values, name)
             reply = await handler(ctx, **arguments)
-            return respond(reply, success)
+            return respond(reply, success, success_media_type)
 
     endpoint.__name__ = operation.handler
     endpoint.__doc__ = f"{operation.operation_id}: {operation.summary}"

@@ -25,7 +25,7 @@ from runtime.routes import SecurityBindingError
 from tests.scratch import scratch_copy
 from tests.support import Keys
 
-HANDLERS = handlers.Handlers(max_tasks_per_user=1000)
+HANDLERS = handlers.Handlers(max_tasks_per_user=1000, metrics_enabled=True)
 
 
 def handlers_except(**changes: Any) -> SimpleNamespace:

@@ -232,6 +232,11 @@ def shutting_down(w: World, server: LiveServer) -> httpx.Response:
         drain.draining = False
 
 
+def metrics_off(w: World) -> httpx.Response:
+    with LiveServer.serve(changed(w.settings, metrics_enabled=False)) as live:
+        return httpx.get(f"{live.base_url}/metrics")
+
+
 SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "BodyUnreadable": body_unreadable,
     "CursorInvalid": cursor_invalid,
@@ -254,6 +259,7 @@ SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "DatabaseUnavailable": database_unavailable,
     "AtCapacity": at_capacity,
     "ShuttingDown": shutting_down,
+    "MetricsOff": metrics_off,
 }
 """How to provoke each problem the contract names."""
 

@@ -19,6 +19,7 @@ import time
 import httpx
 from jwt import PyJWK
 
+from impl import metrics
 from impl.auth.static_keys import find_key, parse_jwks
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class RemoteJwks:
                 return
             self._attempted_at = started
             self.fetches += 1
+            metrics.JWKS_FETCHES.inc()
             try:
                 async with httpx.AsyncClient(timeout=self.timeout) as client:
                     response = await client.get(self.url)
@@ -70,6 +72,7 @@ class RemoteJwks:
                     raise ValueError("the answer is not a JWKS")
                 keys = parse_jwks(document)
             except (httpx.HTTPError, ValueError) as error:
+                metrics.JWKS_FETCH_FAILURES.inc()
                 logger.warning(
                     "JWKS fetch from %s failed (%s); keeping %d known keys",
                     self.url,

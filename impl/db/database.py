@@ -15,6 +15,7 @@ statement runs inside BEGIN ... COMMIT instead: four round trips.
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ from typing import Any, Generic, TypeVar, get_type_hints
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from impl import metrics
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -104,10 +107,13 @@ class Statement(Generic[ParamsT]):
     """SQLAlchemy's bind processors, for the few types that have one."""
     idempotent: bool
     """Safe to run again after a lost connection (see `Database.fetch`)."""
+    summary: str
+    """What it does, in a few words that start with its SQL operation
+    (`SELECT task`): the statement's name in metrics and traces."""
 
     def __call__(self, params: ParamsT) -> "Bound":
         """The statement with its arguments, ready to run: `GET({...})`."""
-        return Bound(self.sql, self.arguments(params), self.idempotent)
+        return Bound(self.sql, self.arguments(params), self.idempotent, self.summary)
 
     def arguments(self, params: ParamsT) -> list[Any]:
         values = []
@@ -130,6 +136,15 @@ class Bound:
     sql: str
     arguments: list[Any]
     idempotent: bool
+    summary: str
+
+    @property
+    def operation(self) -> str:
+        """Its SQL operation: SELECT, INSERT, UPDATE or DELETE."""
+        return self.summary.partition(" ")[0]
+
+
+SQL_OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 def _source(name: str, keys: frozenset[str]) -> tuple[str, str | None] | None:
@@ -140,10 +155,24 @@ def _source(name: str, keys: frozenset[str]) -> tuple[str, str | None] | None:
 
 
 def compile_statement(
-    statement: ClauseElement, params: type[ParamsT], *, idempotent: bool
+    statement: ClauseElement,
+    params: type[ParamsT],
+    *,
+    idempotent: bool,
+    summary: str,
 ) -> Statement[ParamsT]:
     """Compile once, at import: building SQL per request costs more than
-    running it. StatementParameterError names any bind `params` lacks."""
+    running it. StatementParameterError names any bind `params` lacks.
+
+    `summary` names the statement in metrics and traces, as OpenTelemetry's
+    `db.query.summary` does: its operation, then what it works on. A write
+    that SQL spells as a SELECT over data-modifying CTEs is named by the
+    write (`DELETE task`).
+    """
+    if summary.partition(" ")[0] not in SQL_OPERATIONS:
+        raise ValueError(
+            f"summary {summary!r} must start with one of {', '.join(SQL_OPERATIONS)}"
+        )
     compiled = statement.compile(dialect=DIALECT)
     assert isinstance(compiled, SQLCompiler)
     names = tuple(compiled.positiontup or ())
@@ -172,6 +201,7 @@ def compile_statement(
         defaults=defaults,
         converters={name: processors[name] for name in names if name in processors},
         idempotent=idempotent,
+        summary=summary,
     )
 
 
@@ -222,8 +252,12 @@ class Database:
     waiting statements, a request is refused at once (AtCapacity, 503).
     """
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, tracer: Tracer | None = None
+    ) -> None:
         self.pool = pool
+        self._metrics = settings.metrics_enabled
+        self._tracer = tracer
         self._acquire_timeout = settings.db_pool_timeout
         self._in_transaction = settings.db_statement_cache_size == 0
         self._turns = asyncio.Semaphore(settings.db_pool_size)
@@ -258,13 +292,13 @@ class Database:
         gets 503, and nothing is half-written, since one statement is atomic.
         """
         try:
-            return await self._run(statement.sql, statement.arguments)
+            return await self._run(statement)
         except Exception as error:
             if not (statement.idempotent and is_lost_connection(error)):
                 raise
             logger.warning("database connection lost (%s); retrying once", error)
             await self.pool.expire_connections()
-        return await self._run(statement.sql, statement.arguments)
+        return await self._run(statement)
 
     async def _turn(self) -> None:
         """Wait for a turn at the pool, first come first served."""
@@ -280,21 +314,52 @@ class Database:
         finally:
             self._waiting -= 1
 
-    async def _run(self, sql: str, arguments: list[Any]) -> Sequence[Record]:
+    async def _run(self, statement: Bound) -> Sequence[Record]:
         await self._turn()
         try:
             connection = await self.pool.acquire(timeout=self._acquire_timeout)
             try:
-                if self._in_transaction:
-                    async with connection.transaction():
-                        rows: Sequence[Record] = await connection.fetch(sql, *arguments)
-                        return rows
-                rows = await connection.fetch(sql, *arguments)
-                return rows
+                if self._tracer is None:
+                    return await self._execute(connection, statement)
+                with self._tracer.start_as_current_span(
+                    statement.summary,
+                    kind=SpanKind.CLIENT,
+                    attributes={
+                        "db.system.name": metrics.DB_SYSTEM,
+                        "db.operation.name": statement.operation,
+                        "db.query.summary": statement.summary,
+                        "db.query.text": statement.sql,
+                    },
+                ):
+                    return await self._execute(connection, statement)
             finally:
                 await self.pool.release(connection)
+                if self._metrics:
+                    idle = self.pool.get_idle_size()
+                    metrics.observe_connections(self.pool.get_size() - idle, idle)
         finally:
             self._turns.release()
+
+    async def _execute(
+        self, connection: asyncpg.Connection, statement: Bound
+    ) -> Sequence[Record]:
+        started = time.perf_counter()
+        try:
+            if self._in_transaction:
+                async with connection.transaction():
+                    rows: Sequence[Record] = await connection.fetch(
+                        statement.sql, *statement.arguments
+                    )
+                    return rows
+            rows = await connection.fetch(statement.sql, *statement.arguments)
+            return rows
+        finally:
+            if self._metrics:
+                metrics.observe_statement(
+                    statement.operation,
+                    statement.summary,
+                    time.perf_counter() - started,
+                )
 
 
 async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
@@ -319,10 +384,12 @@ async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings, url: str) -> AsyncIterator[Database]:
+async def open_database(
+    settings: Settings, url: str, tracer: Tracer | None = None
+) -> AsyncIterator[Database]:
     pool = await create_pool(settings, url)
     try:
-        yield Database(pool, settings)
+        yield Database(pool, settings, tracer)
     finally:
         try:
             await asyncio.wait_for(pool.close(), timeout=5)

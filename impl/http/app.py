@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from generated.routes import Handlers, build_routes
-from impl import facts
+from impl import facts, metrics, tracing
 from impl.auth.verifier import build_verifier
 from impl.db import embedded, migrate
 from impl.db.database import open_database
@@ -26,9 +26,11 @@ from impl.http.contexts import (
 )
 from impl.http.drain import Drain
 from impl.http.logs import REQUEST_ID_HEADER, RequestIdMiddleware
+from impl.metrics import MetricsMiddleware
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import handlers, housekeeping
+from impl.tracing import TracingMiddleware
 
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
@@ -38,7 +40,10 @@ def handlers_of(settings: Settings) -> Handlers[RequestContext, PublicContext]:
     """The handlers, typed as the contract's protocol: mypy checks each
     handler's signature at the handler (impl/tasks/handlers.py), and here
     that none is missing; build_routes checks the same at startup."""
-    return handlers.Handlers(max_tasks_per_user=settings.max_tasks_per_user)
+    return handlers.Handlers(
+        max_tasks_per_user=settings.max_tasks_per_user,
+        metrics_enabled=settings.metrics_enabled,
+    )
 
 
 def create_dev_app() -> FastAPI:
@@ -54,13 +59,15 @@ def create_dev_app() -> FastAPI:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     verifier = build_verifier(settings)
+    tracer_provider = tracing.build_provider(settings)
+    tracer = tracing.tracer_of(tracer_provider)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.database_url or embedded.start(settings.data_dir)
         if settings.migrate_on_startup:
             await migrate.upgrade_url(settings, url)
-        async with open_database(settings, url) as database:
+        async with open_database(settings, url, tracer) as database:
             app.state.database = database
             # What is alive now (modules, schemas, compiled statements) lives
             # as long as the process. Frozen, it is out of the collector's
@@ -75,6 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 purge.cancel()
+                metrics.worker_stopped()
+                if tracer_provider is not None:
+                    tracer_provider.shutdown()
 
     info = contract.contract()["info"]
     app = FastAPI(
@@ -109,7 +119,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=[*facts.cors_request_headers(), REQUEST_ID_HEADER],
             expose_headers=facts.cors_response_headers(),
         )
-    # Outermost, so that a preflight, which CORS answers itself, is logged
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware)
+    # Outside CORS, so that a preflight, which CORS answers itself, is logged
     # and carries its id too.
     app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
+    if tracer is not None:
+        # Outermost, so that every log line of a request, the access line
+        # included, is written inside its span and carries its ids.
+        app.add_middleware(TracingMiddleware, tracer=tracer)
     return app

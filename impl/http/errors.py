@@ -64,6 +64,7 @@ class ProblemName(StrEnum):
     DATABASE_UNAVAILABLE = "DatabaseUnavailable"
     AT_CAPACITY = "AtCapacity"
     SHUTTING_DOWN = "ShuttingDown"
+    METRICS_OFF = "MetricsOff"
 
 
 def check_problem_names() -> None:

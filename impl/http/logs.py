@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from impl.tracing import current_ids
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # Echoed ids end up in logs: printable ASCII only, and not too long.
 SANE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
@@ -71,13 +73,23 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
+    """Give every record the request's id, and the trace and span ids of the
+    span it is written in (impl.tracing; empty when there is none)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        trace_id, span_id = current_ids()
+        record.trace_id = trace_id
+        record.span_id = span_id
+        record.trace = f" trace_id={trace_id} span_id={span_id}" if trace_id else ""
         return True
 
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s%(trace)s"
+JSON_FIELDS = (
+    "%(asctime)s %(levelname)s %(name)s %(request_id)s %(trace_id)s %(span_id)s"
+    " %(message)s"
+)
 
 
 def log_config(level: str, json_lines: bool) -> dict[str, Any]:

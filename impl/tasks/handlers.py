@@ -64,7 +64,7 @@ from generated.routes import (
     PatchTaskHeaders,
     UpdateTaskHeaders,
 )
-from impl import facts
+from impl import facts, metrics
 from impl.db.database import Record, Statement, compile_statement
 from impl.db.tables import idempotency_keys, tasks, users
 from impl.http.contexts import PublicContext, RequestContext
@@ -165,6 +165,10 @@ After = Literal["value", "null"] | None
 (or after one whose sort value is NULL)."""
 
 
+LIST_SUMMARY = "SELECT page of tasks"
+"""Every shape of the list query, as one statement in metrics and traces."""
+
+
 @cache
 def _list_statement(
     sort: TaskSort, filters: frozenset[str], after: After
@@ -179,7 +183,10 @@ def _list_statement(
     limit: BindParameter[int] = bindparam("limit")
     if after is None:
         return compile_statement(
-            statement.order_by(*order).limit(limit), ListParams, idempotent=True
+            statement.order_by(*order).limit(limit),
+            ListParams,
+            idempotent=True,
+            summary=LIST_SUMMARY,
         )
     ranges = [
         statement.where(condition).order_by(*order).limit(limit)
@@ -188,7 +195,9 @@ def _list_statement(
         )
     ]
     if len(ranges) == 1:
-        return compile_statement(ranges[0], ListParams, idempotent=True)
+        return compile_statement(
+            ranges[0], ListParams, idempotent=True, summary=LIST_SUMMARY
+        )
     page = union_all(*ranges).subquery("page")
     merged = (page.c[key.name], page.c.id)
     return compile_statement(
@@ -197,6 +206,7 @@ def _list_statement(
         .limit(limit),
         ListParams,
         idempotent=True,
+        summary=LIST_SUMMARY,
     )
 
 
@@ -237,6 +247,7 @@ def _create() -> Statement[CreateParams]:
         .returning(*RETURNED),
         CreateParams,
         idempotent=False,
+        summary="INSERT task",
     )
 
 
@@ -301,6 +312,7 @@ def _create_idempotently() -> Statement[KeyedCreateParams]:
         ).add_cte(recorded),
         KeyedCreateParams,
         idempotent=True,
+        summary="INSERT task with idempotency key",
     )
 
 
@@ -317,6 +329,7 @@ PURGE_EXPIRED_KEY = compile_statement(
     .returning(idempotency_keys.c.key),
     KeyedCreateParams,
     idempotent=True,
+    summary="DELETE expired idempotency key",
 )
 
 
@@ -352,14 +365,18 @@ def _without(row: Record, column: str) -> dict[str, Any]:
     return values
 
 
-GET = compile_statement(select(*RETURNED).where(*OWNED), OwnedParams, idempotent=True)
+GET = compile_statement(
+    select(*RETURNED).where(*OWNED), OwnedParams, idempotent=True, summary="SELECT task"
+)
 
 
 Write = Callable[..., Update | Delete | Select[Any]]
 """A write of one task, given any further conditions on the task's row."""
 
 
-def _conditional(write: Write, params: type[WriteParamsT]) -> Statement[WriteParamsT]:
+def _conditional(
+    write: Write, params: type[WriteParamsT], summary: str
+) -> Statement[WriteParamsT]:
     """The write under If-Match, and the lookup that tells 404 from 412.
 
     Replaying a conditional write that did commit answers 412: safe.
@@ -373,15 +390,16 @@ def _conditional(write: Write, params: type[WriteParamsT]) -> Statement[WritePar
         ),
         params,
         idempotent=True,
+        summary=f"{summary} if version matches",
     )
 
 
 def _writes(
-    write: Write, params: type[WriteParamsT]
+    write: Write, params: type[WriteParamsT], summary: str
 ) -> tuple[Statement[WriteParamsT], Statement[WriteParamsT]]:
     """The write as it is, and under If-Match (see `_conditional`)."""
-    plain = compile_statement(write(), params, idempotent=True)
-    return plain, _conditional(write, params)
+    plain = compile_statement(write(), params, idempotent=True, summary=summary)
+    return plain, _conditional(write, params, summary)
 
 
 def _update(fields: tuple[str, ...]) -> Write:
@@ -404,7 +422,7 @@ def _update_statements(
 ) -> tuple[Statement[ReplaceParams], Statement[ReplaceParams]]:
     """A write of these fields: every one of TaskUpdate's for a replacement,
     the members a merge patch names for a patch; each set compiled once."""
-    return _writes(_update(tuple(sorted(fields))), ReplaceParams)
+    return _writes(_update(tuple(sorted(fields))), ReplaceParams, "UPDATE task")
 
 
 # A replacement's statements are compiled at import, as every fixed one is.
@@ -428,7 +446,7 @@ def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(deleted.c.id).add_cte(uncounted)
 
 
-DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams)
+DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams, "DELETE task")
 
 
 def _accepted_versions(if_match: str | None) -> list[int] | None:
@@ -480,7 +498,9 @@ async def _write(
     return _without(rows[0], "found")
 
 
-READY = compile_statement(text("SELECT 1"), NoParams, idempotent=True)
+READY = compile_statement(
+    text("SELECT 1"), NoParams, idempotent=True, summary="SELECT 1"
+)
 
 
 class Handlers(routes.Handlers[RequestContext, PublicContext]):
@@ -491,8 +511,9 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
     checks the same at startup.
     """
 
-    def __init__(self, *, max_tasks_per_user: int) -> None:
+    def __init__(self, *, max_tasks_per_user: int, metrics_enabled: bool) -> None:
         self.max_tasks = max_tasks_per_user
+        self.metrics_enabled = metrics_enabled
 
     async def list_tasks(
         self,
@@ -543,6 +564,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
                 CREATE({"owner": user_id, "new": new, "max_tasks": self.max_tasks})
             )
             if not rows:
+                metrics.QUOTA_REFUSALS.inc()
                 raise TaskQuotaExceeded(self.max_tasks)
             return _created(rows[0])
         request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
@@ -570,6 +592,7 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
                     raise
                 raise IdempotencyKeyInProgress from None
         if not rows:
+            metrics.QUOTA_REFUSALS.inc()
             raise TaskQuotaExceeded(self.max_tasks)
         [row] = rows
         stored_hash = row["request_hash"]
@@ -632,3 +655,11 @@ class Handlers(routes.Handlers[RequestContext, PublicContext]):
             )
         await ctx.db.fetch(READY({}))
         return Reply.of(Health(status=Status.OK), NoHeaders())
+
+    async def get_metrics(self, ctx: PublicContext) -> Reply[str, NoHeaders]:
+        if not self.metrics_enabled:
+            raise Problem(
+                ProblemName.METRICS_OFF,
+                "Metrics are turned off here (METRICS_ENABLED=false).",
+            )
+        return Reply(metrics.exposition(), NoHeaders())

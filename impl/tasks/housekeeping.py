@@ -34,6 +34,7 @@ PURGE_EXPIRED_KEYS = compile_statement(
     .returning(idempotency_keys.c.key),
     PurgeParams,
     idempotent=True,
+    summary="DELETE expired idempotency keys",
 )
 
 

@@ -101,6 +101,18 @@ def media_type(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
     return None
 
 
+def body_type(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
+    """The Python type of a body: its schema's model, or `str` for a string
+    in a media type of its own (Prometheus' text format)."""
+    model = model_name(spec, holder)
+    if model:
+        return model
+    for media in resolve(spec, holder).get("content", {}).values():
+        if media.get("schema", {}).get("type") == "string":
+            return "str"
+    return None
+
+
 def everywhere(spec: dict[str, Any]) -> set[str]:
     """The headers that every response of every operation carries, such as
     X-Request-ID: the HTTP layer's, set around the handlers, not by them."""
@@ -134,6 +146,8 @@ def describe_operation(
         "body_media_type": media_type(spec, body) if body else None,
         "success_code": success,
         "success_model": model_name(spec, responses[success]),
+        "success_type": body_type(spec, responses[success]),
+        "success_media_type": media_type(spec, responses[success]),
         "success_headers": {
             name: resolve(spec, header).get("required", False)
             for name, header in responses[success].get("headers", {}).items()
