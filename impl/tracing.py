@@ -48,7 +48,9 @@ SAMPLERS: dict[str, Callable[[float], Sampler]] = {
 }
 """OTEL_TRACES_SAMPLER's values, as the SDK's specification names them."""
 
-TRACE_HEADERS = (b"traceparent", b"tracestate", b"baggage")
+TRACE_CONTEXT_HEADERS = ("traceparent", "tracestate", "baggage")
+"""What W3C Trace Context and Baggage send, a traced browser's fetch too."""
+_TRACE_HEADER_KEYS = frozenset(name.encode() for name in TRACE_CONTEXT_HEADERS)
 
 
 def build_provider(settings: Settings) -> TracerProvider | None:
@@ -92,7 +94,7 @@ class TracingMiddleware:
         carrier = {
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in scope["headers"]
-            if name in TRACE_HEADERS
+            if name in _TRACE_HEADER_KEYS
         }
         method = method_of(scope)
         status = 500

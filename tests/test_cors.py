@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from impl.http.logs import REQUEST_ID_HEADER
 from impl.settings import PROJECT_ROOT, Settings
+from impl.tracing import TRACE_CONTEXT_HEADERS
 from tests import contract
 from tests.support import Api, Keys, LiveServer, changed, service_process
 
@@ -21,13 +22,14 @@ TASK = "/api/alice/tasks/3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7b"
 
 def request_headers(operation: contract.Operation) -> list[str]:
     """What a browser sends for the operation: its header parameters, the
-    bearer token, a body's Content-Type, and a request id of its own."""
+    bearer token, a body's Content-Type, a request id of its own, and the
+    trace context of a traced frontend."""
     headers = [p["name"] for p in operation.parameters if p["in"] == "header"]
     if operation.spec.get("security") != []:
         headers.append("Authorization")
     if operation.media_type:
         headers.append("Content-Type")
-    return [*headers, REQUEST_ID_HEADER]
+    return [*headers, REQUEST_ID_HEADER, *TRACE_CONTEXT_HEADERS]
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from impl.metrics import MetricsMiddleware
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import handlers, housekeeping
-from impl.tracing import TracingMiddleware
+from impl.tracing import TRACE_CONTEXT_HEADERS, TracingMiddleware
 
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
@@ -115,8 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=True,
             allow_methods=facts.cors_methods(),
             # The contract documents the id a response carries; a caller may
-            # send its own (impl.http.logs).
-            allow_headers=[*facts.cors_request_headers(), REQUEST_ID_HEADER],
+            # send its own (impl.http.logs), and a traced frontend its trace
+            # context (impl.tracing).
+            allow_headers=[
+                *facts.cors_request_headers(),
+                REQUEST_ID_HEADER,
+                *TRACE_CONTEXT_HEADERS,
+            ],
             expose_headers=facts.cors_response_headers(),
         )
     if settings.metrics_enabled:
