@@ -17,19 +17,43 @@ from jwt.algorithms import OKPAlgorithm
 
 
 class TokenChecker:
-    """Verifies a bearer token against JWKS_JSON, JWT_ISSUER and JWT_AUDIENCE."""
+    """Verifies a bearer token against JWKS_JSON, JWT_ISSUER and JWT_AUDIENCE.
 
-    def __init__(self) -> None:
+    With `remember`, a token verified once is trusted until its `exp` (at
+    most CACHE_SIZE of them, the oldest forgotten first): what a careful
+    hand-written server does, since a frontend sends one token many times.
+    """
+
+    CACHE_SIZE = 10_000
+
+    def __init__(self, *, remember: bool = False) -> None:
         keys = jwt.PyJWKSet.from_dict(json.loads(os.environ["JWKS_JSON"])).keys
         self.keys = {key.key_id: key for key in keys}
         self.issuer = os.environ["JWT_ISSUER"]
         self.audience = os.environ["JWT_AUDIENCE"]
+        self.remembered: dict[str, tuple[str, float]] | None = {} if remember else None
 
     def subject(self, authorization: str | None) -> str | None:
         """The token's `sub`, or None when the token is missing or invalid."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
+        if self.remembered is None:
+            claims = self._claims(token)
+            return None if claims is None else claims["sub"]
+        known = self.remembered.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        claims = self._claims(token)
+        if claims is None:
+            return None
+        if len(self.remembered) >= self.CACHE_SIZE:
+            del self.remembered[next(iter(self.remembered))]
+        self.remembered[token] = (claims["sub"], float(claims["exp"]))
+        return str(claims["sub"])
+
+    def _claims(self, token: str) -> dict[str, Any] | None:
+        """The verified claims, with a string `sub`; None if invalid."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self.keys.get(kid)
@@ -45,8 +69,7 @@ class TokenChecker:
             )
         except jwt.InvalidTokenError:
             return None
-        subject = claims["sub"]
-        return subject if isinstance(subject, str) else None
+        return claims if isinstance(claims["sub"], str) else None
 
 
 def database_url() -> str:

@@ -1,9 +1,11 @@
 """Test helpers: a live server, signing keys, an API client per user, SQL."""
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,12 +69,15 @@ def service_process(
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "service.log"
         with log.open("w") as output:
+            # A session of its own, so that its workers (--workers 2) go
+            # down with it rather than outlive the test.
             process = subprocess.Popen(
                 [sys.executable, "-m", "impl", *args],
                 cwd=root,
                 env={**env, "PORT": str(port)},
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -84,8 +89,8 @@ def service_process(
                 f"{failure}\nservice log:\n{log.read_text()}"
             ) from None
         finally:
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from impl.db.database import Bound
 from tests import contract
 from tests.support import Api, Database, LiveServer
 
@@ -49,9 +50,9 @@ def captured(server: LiveServer) -> Iterator[list[tuple[str, Any]]]:
     database = server.app.state.database
     send = database._run
 
-    async def capture(sql: str, arguments: list[Any]) -> Any:
-        statements.append((sql, arguments))
-        return await send(sql, arguments)
+    async def capture(statement: Bound) -> Any:
+        statements.append((statement.sql, statement.arguments))
+        return await send(statement)
 
     database._run = capture
     yield statements
