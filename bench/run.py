@@ -9,8 +9,11 @@ before round 1, with the same authenticated load from wrk:
    50%, get 20%, create 15%, update 10%, delete 5%; list; get) on each
    target in turn, the order rotated every round, so that the machine's
    drifting speed hits all three alike. The service runs as `make serve`
-   starts it (one worker, its access log on, to a file); the yardsticks run
-   on uvicorn with uvloop and httptools and no access log;
+   starts it (one worker, its access log and metrics on, to a file); the
+   yardsticks run on uvicorn with uvloop and httptools and no access log.
+   Beside it, on the mix, the same service with its rate limit in Redis,
+   with none, with METRICS_ENABLED=false, and tracing 10% of requests to an
+   OTLP endpoint of the benchmark's own (bench/otlp_sink.py);
 2. flat latency: the p50 of a list page (one connection, so that it is the
    query's latency rather than a queue's) with 1,000 tasks in the table, then
    with 1,000,000 (100,000 of them the user's);
@@ -34,6 +37,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -541,6 +545,12 @@ def main() -> int:
         )
         loads = measure_rounds(targets, users_file)
         service = targets[0]
+        # The other targets' pools would hold every connection the cluster
+        # allows; the rest of the run measures the service alone.
+        for target in targets[1:]:
+            os.kill(target.pid, signal.SIGTERM)
+        for target in targets[1:]:
+            os.waitpid(target.pid, 0)
         print("Flat latency:", flush=True)
         flat = measure_flat_latency(service, keys, tmp)
         print(f"Soak, {SOAK_REQUESTS:,} requests:", flush=True)

@@ -11,7 +11,9 @@ The spans are made here rather than by opentelemetry-instrumentation-asgi and
 -asyncpg, since those put the request's path (`url.path`, which holds the
 user's id) and the database user in their attributes: these carry the route
 template, the operationId, and each statement's SQL with its placeholders,
-never a value.
+never a value. For the same reason the provider is never made the global
+one: FastAPI's own telemetry would then add a span per request with its
+`url.path`.
 """
 
 import logging
