@@ -104,7 +104,7 @@ bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (nee
 		echo "make bench needs wrk and redis-server: sudo apt-get install wrk redis-server"; exit 1; }
 	$(BIN)/python -m bench.run
 
-bench-cost: $(SYNCED) ## Instructions per request, this tree vs BASELINE=<rev> (needs valgrind, wrk)
+bench-cost: $(SYNCED) ## Instructions per request vs the ceiling [and BASELINE=<rev>] (needs valgrind, wrk)
 	BENCH_BASELINE=$(BASELINE) $(BIN)/python -m bench.instructions
 
 format: $(SYNCED) ## Apply ruff's formatting and fixes (it lists what it cannot fix)

@@ -1,13 +1,16 @@
-"""`make bench-cost BASELINE=<rev>`: CPU instructions per request, this tree
-against an earlier revision, counted by valgrind's callgrind.
+"""`make bench-cost [BASELINE=<rev>]`: CPU instructions per request, this tree
+against the ceiling (bench/ceiling.py) and, given one, an earlier revision,
+counted by valgrind's callgrind.
 
 Throughput on a shared machine drifts by 10-30% between runs, which hides a
 change of a few percent in what a request costs. The number of instructions
 the service executes per request does not drift: it is the same whatever
 else the machine is doing. Each revision runs as `make serve` starts it (one
-worker, access log on) under callgrind, on a database of its own seeded
-alike; after a warm-up the counters are zeroed, wrk sends BENCH_SECONDS of
-one scenario over 4 connections, and the counters are dumped.
+worker, access log, metrics and limits on) under callgrind, and the ceiling
+as `make bench` runs it, each on a database of its own seeded alike; after
+a warm-up the counters are zeroed, wrk sends BENCH_SECONDS of one scenario
+over 4 connections, and the counters are dumped. What PostgreSQL spends is
+not counted, only the server's own process.
 
 Under callgrind the service runs about 50 times slower, so a scenario takes
 BENCH_SECONDS (15) of load for some hundreds of requests per revision. The
@@ -30,7 +33,9 @@ from bench.run import (
     AUDIENCE,
     ISSUER,
     ROOT,
+    SERVICE,
     SERVICE_LIMITS,
+    TARGETS,
     create_database,
     database_server,
     export_revision,
@@ -41,20 +46,28 @@ from bench.run import (
 )
 from bench.yardstick_auth import Signer
 
-SCENARIOS = ("get", "mix")
+SCENARIOS = ("get", "list", "mix")
+CEILING = "ceiling"
+THIS_TREE = "this tree"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = 4
 
 
 def instructions_per_request(
-    root: Path, env: dict[str, str], users_file: Path, scenario: str, out: Path
+    root: Path,
+    command: list[str],
+    env: dict[str, str],
+    users_file: Path,
+    scenario: str,
+    out: Path,
 ) -> tuple[float, int]:
     port = free_port()
+    address = [] if command is SERVICE else ["--host", "127.0.0.1", "--port", str(port)]
     with (out.with_suffix(".log")).open("w") as log:
         process = subprocess.Popen(
             [
                 "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                sys.executable, "-m", "impl", "--workers", "1",
+                sys.executable, *command, *address,
             ],
             cwd=root,
             env={**env, "PORT": str(port), "PYTHONPATH": str(root)},
@@ -66,7 +79,7 @@ def instructions_per_request(
         deadline = time.monotonic() + 600
         while True:
             try:
-                httpx.get(f"{base}/health", timeout=5)
+                httpx.get(f"{base}/api/nobody/tasks", timeout=5)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -91,10 +104,10 @@ def instructions_per_request(
 def main() -> int:
     baseline = os.environ.get("BENCH_BASELINE", "")
     missing = [tool for tool in ("valgrind", "wrk") if shutil.which(tool) is None]
-    if not baseline or missing:
+    if missing:
         print(
-            "usage: make bench-cost BASELINE=<git revision>"
-            " (needs valgrind and wrk: sudo apt-get install valgrind wrk)"
+            "make bench-cost [BASELINE=<git revision>] needs valgrind and wrk:"
+            " sudo apt-get install valgrind wrk"
         )
         return 1
     keys = Signer(ISSUER, AUDIENCE)
@@ -111,18 +124,22 @@ def main() -> int:
         tmp = Path(scratch)
         users_file = tmp / "users.txt"
         users_file.write_text("\n".join(lines) + "\n")
-        roots = {
-            baseline: export_revision(baseline, tmp / "baseline"),
-            "this tree": ROOT,
-        }
+        targets = {CEILING: (ROOT, TARGETS[CEILING]), THIS_TREE: (ROOT, SERVICE)}
+        if baseline:
+            targets[baseline] = (export_revision(baseline, tmp / "baseline"), SERVICE)
         counts: dict[str, dict[str, float]] = {s: {} for s in SCENARIOS}
         for scenario in SCENARIOS:
-            for number, (name, root) in enumerate(roots.items()):
+            for number, (name, (root, command)) in enumerate(targets.items()):
                 url = asyncio.run(create_database(server_url, f"cost_{number}"))
                 asyncio.run(seed(url, rows))
                 out = tmp / f"{scenario}-{number}.callgrind"
                 per_request, requests = instructions_per_request(
-                    root, {**env, "DATABASE_URL": url}, users_file, scenario, out
+                    root,
+                    command,
+                    {**env, "DATABASE_URL": url},
+                    users_file,
+                    scenario,
+                    out,
                 )
                 counts[scenario][name] = per_request
                 print(
@@ -131,8 +148,9 @@ def main() -> int:
                     flush=True,
                 )
     for scenario, by_name in counts.items():
-        before, after = by_name[baseline], by_name["this tree"]
-        print(f"{scenario:<4} this tree / {baseline}: {after / before:.3f}x")
+        for other in by_name.keys() - {THIS_TREE}:
+            ratio = by_name[THIS_TREE] / by_name[other]
+            print(f"{scenario:<4} this tree / {other}: {ratio:.3f}x")
     return 0
 
 

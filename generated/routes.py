@@ -6,10 +6,10 @@
 
 """Routes for the operations of openapi.yaml, one per operationId.
 
-`build_routes(handlers, security, public_context)` binds one async handler per
-operationId; operations the contract marks public (`security: []`) get
-`public_context`, every other one the context that `security` gives for its
-scheme's name (`bearerAuth`), which must authenticate. A
+`build_routes(handlers, security, public_context, max_body_bytes)` binds one
+async handler per operationId; operations the contract marks public
+(`security: []`) get `public_context`, every other one the context that
+`security` gives for its scheme's name (`bearerAuth`), which must authenticate. A
 handler that is missing, not async, or whose signature differs from the
 `Handlers` protocol stops the app here with a message naming the operation
 (runtime.binding); mypy reports the same where the handlers subclass
@@ -20,11 +20,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Protocol, TypedDict
 from uuid import UUID
 
-from fastapi import Request
 from pydantic import Field
 
 from runtime.models import ContractModel
 from runtime.routes import (
+    Call,
     ContextT,
     ContextT_contra,
     NoHeaders,
@@ -394,9 +394,13 @@ handler it calls, what it answers."""
 
 def build_routes(
     handlers: Handlers[ContextT, PublicContextT],
-    security: Mapping[str, Callable[[Request], AsyncIterator[ContextT]]],
-    public_context: Callable[[Request], AsyncIterator[PublicContextT]],
+    security: Mapping[str, Callable[[Call], AsyncIterator[ContextT]]],
+    public_context: Callable[[Call], AsyncIterator[PublicContextT]],
+    max_body_bytes: int,
 ) -> list[OperationRoute]:
     """Routes for every operation, each delegating to its handler in the
-    context of its security scheme, by the scheme's name in the contract."""
-    return routes_for(OPERATIONS, Handlers, handlers, security, public_context)
+    context of its security scheme, by the scheme's name in the contract,
+    and reading no body longer than `max_body_bytes`."""
+    return routes_for(
+        OPERATIONS, Handlers, handlers, security, public_context, max_body_bytes
+    )

@@ -23,7 +23,7 @@ from impl.auth import dev_keys
 from impl.auth.verifier import build_verifier
 from impl.db import embedded
 from impl.db.database import StatementParameterError
-from impl.facts import ProblemNotInContract
+from impl.facts import ProblemNotInContract, max_body_bytes
 from impl.http.contexts import public_context
 from impl.http.logs import log_config
 from impl.metrics import MULTIPROCESS_DIR_VARIABLE
@@ -137,7 +137,12 @@ def check_binding() -> None:
     stops the service here."""
     from impl.http import app, errors
 
-    build_routes(app.handlers_of(Settings()), app.SECURITY, public_context)
+    build_routes(
+        app.handlers_of(Settings()),
+        app.SECURITY,
+        public_context,
+        max_body_bytes(),
+    )
     errors.check_problem_names()
 
 

@@ -11,8 +11,9 @@ Without it (one process: `make run`, the tests' in-process apps), values
 live in the process.
 """
 
+import asyncio
 import os
-import time
+from collections.abc import Callable
 from typing import Final
 
 from prometheus_client import (
@@ -24,7 +25,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 MULTIPROCESS_DIR_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 MULTIPROCESS: Final = bool(os.environ.get(MULTIPROCESS_DIR_VARIABLE))
@@ -46,7 +47,7 @@ DB_OPERATION_DURATION = Histogram(
 )
 DB_CONNECTIONS = Gauge(
     "db_client_connection_count",
-    "Connections of the pool, by state, as the last statement left them.",
+    "Connections of the pool, by state, sampled every second.",
     ["db_client_connection_state"],
     # The sum over the workers alive: a stopped worker's pool is gone.
     multiprocess_mode="livesum",
@@ -69,13 +70,33 @@ _used = DB_CONNECTIONS.labels("used")
 _idle = DB_CONNECTIONS.labels("idle")
 
 
+_statements: dict[tuple[str, str], Histogram] = {}
+
+
 def observe_statement(operation: str, summary: str, seconds: float) -> None:
-    DB_OPERATION_DURATION.labels(DB_SYSTEM, operation, summary).observe(seconds)
+    child = _statements.get((operation, summary))
+    if child is None:
+        child = DB_OPERATION_DURATION.labels(DB_SYSTEM, operation, summary)
+        _statements[operation, summary] = child
+    child.observe(seconds)
 
 
 def observe_connections(used: int, idle: int) -> None:
     _used.set(used)
     _idle.set(idle)
+
+
+CONNECTIONS_SAMPLE_SECONDS = 1.0
+
+
+async def sample_connections_forever(
+    connections: Callable[[], tuple[int, int]],
+) -> None:
+    """The pool's connections, sampled every second rather than counted at
+    every statement (which costs a walk over the pool's every connection)."""
+    while True:
+        observe_connections(*connections())
+        await asyncio.sleep(CONNECTIONS_SAMPLE_SECONDS)
 
 
 def exposition() -> bytes:
@@ -105,40 +126,19 @@ def method_of(scope: Scope) -> str:
     return method if method in KNOWN_METHODS else "_OTHER"
 
 
-def route_of(scope: Scope) -> str:
-    """The template of the route that served the request, never its path (so
-    no user id becomes a label); empty when no route matched."""
-    route = scope.get("route")
-    return str(getattr(route, "path", ""))
+class RequestDurations:
+    """http_server_request_duration_seconds, by method, route template
+    (never the path, so no user id becomes a label; empty when no route
+    matched) and status."""
 
-
-class MetricsMiddleware:
-    """Time every request into http_server_request_duration_seconds."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         # A labelled child per method, route and status: labels() costs a
         # lock and a lookup that a request need not pay each time.
         self._children: dict[tuple[str, str, int], Histogram] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_see(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                nonlocal status
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_see)
-        finally:
-            key = (method_of(scope), route_of(scope), status)
-            child = self._children.get(key)
-            if child is None:
-                child = self._children[key] = REQUEST_DURATION.labels(*key)
-            child.observe(time.perf_counter() - started)
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = REQUEST_DURATION.labels(*key)
+        child.observe(seconds)

@@ -17,25 +17,28 @@ one: FastAPI's own telemetry would then add a span per request with its
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import Token
 from typing import Any
 
+from opentelemetry import context as context_api
 from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
+    Decision,
     ParentBased,
     Sampler,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import SpanKind, StatusCode, Tracer
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
-from impl.metrics import method_of, route_of
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,24 @@ SAMPLERS: dict[str, Callable[[float], Sampler]] = {
 TRACE_CONTEXT_HEADERS = ("traceparent", "tracestate", "baggage")
 """What W3C Trace Context and Baggage send, a traced browser's fetch too."""
 _TRACE_HEADER_KEYS = frozenset(name.encode() for name in TRACE_CONTEXT_HEADERS)
+Started = tuple[Span, Token[Context]]
+"""A request's span, and the token that makes it current until it ends."""
+
+
+class PresetTraceIds(RandomIdGenerator):
+    """The SDK's random ids, except that the next root span's trace id can
+    be set ahead (`preset`): the sampler is asked about a trace id before
+    any span exists, and the span then made has that trace id."""
+
+    def __init__(self) -> None:
+        self._preset: int | None = None
+
+    def preset(self, trace_id: int) -> None:
+        self._preset = trace_id
+
+    def generate_trace_id(self) -> int:
+        preset, self._preset = self._preset, None
+        return preset if preset is not None else super().generate_trace_id()
 
 
 def build_provider(settings: Settings) -> TracerProvider | None:
@@ -64,8 +85,11 @@ def build_provider(settings: Settings) -> TracerProvider | None:
     provider = TracerProvider(
         sampler=sampler,
         resource=Resource.create({SERVICE_NAME: settings.otel_service_name}),
+        id_generator=PresetTraceIds(),
     )
     # The generic endpoint is a base: each signal has its own path under it.
+    # The batch processor encodes and sends from a thread of its own, off
+    # the event loop.
     exporter = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")
     provider.add_span_processor(BatchSpanProcessor(exporter))
     logger.info(
@@ -82,57 +106,73 @@ def tracer_of(provider: TracerProvider | None) -> Tracer | None:
     return None if provider is None else provider.get_tracer("impl")
 
 
-class TracingMiddleware:
-    """A SERVER span around each request, the child of its `traceparent`."""
+class ServerSpans:
+    """A SERVER span per sampled request, the child of its `traceparent`.
 
-    def __init__(self, app: ASGIApp, *, tracer: Tracer) -> None:
-        self.app = app
-        self.tracer = tracer
+    The sampler is asked first, with the trace id the span would get (its
+    parent's, or a new one, preset for the span): a request it drops makes no span, no
+    context and no attributes, and its statements no CLIENT spans
+    (`recording`).
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in _TRACE_HEADER_KEYS
-        }
-        method = method_of(scope)
-        status = 500
+    def __init__(self, provider: TracerProvider) -> None:
+        self.tracer = provider.get_tracer("impl")
+        self.sampler = provider.sampler
+        ids = provider.id_generator
+        assert isinstance(ids, PresetTraceIds), "build_provider sets the ids"
+        self.ids = ids
 
-        async def send_and_see(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                nonlocal status
-                status = message["status"]
-            await send(message)
-
-        with self.tracer.start_as_current_span(
+    def start(self, headers: Mapping[bytes, bytes], method: str) -> Started | None:
+        """The request's span, made current, if the sampler keeps it."""
+        parent: Context | None = None
+        if b"traceparent" in headers:
+            parent = propagate.extract(
+                {
+                    name.decode("latin-1"): value.decode("latin-1")
+                    for name, value in headers.items()
+                    if name in _TRACE_HEADER_KEYS
+                }
+            )
+        parent_span = trace.get_current_span(parent).get_span_context()
+        is_root = not parent_span.is_valid
+        trace_id = self.ids.generate_trace_id() if is_root else parent_span.trace_id
+        decision = self.sampler.should_sample(
+            parent, trace_id, method, SpanKind.SERVER
+        ).decision
+        if decision is Decision.DROP:
+            return None
+        if is_root:
+            self.ids.preset(trace_id)
+        span = self.tracer.start_span(
             method,
-            context=propagate.extract(carrier),
+            context=parent,
             kind=SpanKind.SERVER,
             attributes={"http.request.method": method},
-        ) as span:
-            try:
-                await self.app(scope, receive, send_and_see)
-            finally:
-                if span.is_recording():
-                    _describe(span, scope, method, status)
+        )
+        return span, context_api.attach(trace.set_span_in_context(span))
+
+    @staticmethod
+    def end(
+        started: Started, route: str, operation_id: str, method: str, status: int
+    ) -> None:
+        """Name the span after the route that served the request, and end it."""
+        span, token = started
+        attributes: dict[str, Any] = {"http.response.status_code": status}
+        if route:
+            span.update_name(f"{method} {route}")
+            attributes["http.route"] = route
+        if operation_id:
+            attributes["openapi.operation_id"] = operation_id
+        span.set_attributes(attributes)
+        if status >= 500:
+            span.set_status(StatusCode.ERROR)
+        context_api.detach(token)
+        span.end()
 
 
-def _describe(span: trace.Span, scope: Scope, method: str, status: int) -> None:
-    """Name the span after the route the router chose, once it has."""
-    route = route_of(scope)
-    attributes: dict[str, Any] = {"http.response.status_code": status}
-    if route:
-        span.update_name(f"{method} {route}")
-        attributes["http.route"] = route
-    operation_id = getattr(scope.get("route"), "operation_id", None)
-    if operation_id:
-        attributes["openapi.operation_id"] = operation_id
-    span.set_attributes(attributes)
-    if status >= 500:
-        span.set_status(StatusCode.ERROR)
+def recording() -> bool:
+    """Whether the current request is traced (a statement then makes a span)."""
+    return trace.get_current_span().is_recording()
 
 
 def current_ids() -> tuple[str, str]:

@@ -2,22 +2,26 @@
 
 Each generated route does what FastAPI would do for its operation, in the
 same order and with the same errors, without its per-request dependency
-solving: enter the context (authentication first), read the body into its
-model, validate every parameter at once with one prebuilt model, call the
-handler, and send the JSON bytes the handler returns.
+solving and without Starlette's Request and Response objects: it reads
+what it needs from the ASGI scope (a `Call`), enters the context
+(authentication first), reads the body into its model, validates every
+parameter at once with one prebuilt model, calls the handler, and answers
+with the bytes the handler returns. `OperationRouter` finds a request's
+operation by method and path.
 """
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypedDict, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypedDict, TypeVar
+from urllib.parse import parse_qsl
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.requests import ClientDisconnect
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from runtime.binding import check_handlers
 
@@ -59,34 +63,100 @@ class Reply(Generic[BodyT_co, HeadersT_co]):
         return Reply(model.__pydantic_serializer__.to_json(model), headers)
 
 
+class Call:
+    """One request to an operation, read straight from the ASGI scope.
+
+    The headers are decoded once, by their lowercase names (the first of a
+    repeated one wins, as Starlette's `Headers.get` has it); the query
+    string is parsed only when an operation reads it, and the body only
+    when the operation takes one.
+    """
+
+    __slots__ = ("_query", "headers", "path_params", "receive", "scope", "state")
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        path_params: Mapping[str, str],
+        state: Any,
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.path_params = path_params
+        self.state = state
+        """What the app built once (its database, verifier, limiter)."""
+        self.headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in reversed(scope["headers"])
+        }
+        self._query: dict[str, str] | None = None
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The query parameters; the last of a repeated one wins, as
+        Starlette's `QueryParams.get` has it."""
+        if self._query is None:
+            raw = self.scope.get("query_string", b"").decode("latin-1")
+            self._query = dict(parse_qsl(raw, keep_blank_values=True))
+        return self._query
+
+    async def body(self, max_bytes: int) -> bytes:
+        """The whole body; BodyTooLarge past `max_bytes`, before a byte is
+        read when the declared Content-Length already says so."""
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        chunks = []
+        received = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > max_bytes:
+                raise BodyTooLarge(max_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+class BodyTooLarge(Exception):
+    """A request body longer than the contract allows."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"The request body exceeds {max_bytes} bytes.")
+        self.max_bytes = max_bytes
+
+
 class Parameter:
     """Where one parameter of an operation comes from."""
 
-    __slots__ = ("key", "location", "name", "required")
+    __slots__ = ("_header", "key", "location", "name", "required")
 
     def __init__(self, name: str, location: str, key: str, required: bool) -> None:
         self.name = name
         self.location = location
         self.key = key
         self.required = required
+        self._header = key.lower()
 
-    def raw(self, request: Request) -> str | None:
+    def raw(self, call: Call) -> str | None:
         if self.location == "path":
-            value: str | None = request.path_params.get(self.key)
-        elif self.location == "query":
-            value = request.query_params.get(self.key)
-        else:
-            value = request.headers.get(self.key)
-        return value
+            return call.path_params.get(self.key)
+        if self.location == "query":
+            return call.query.get(self.key)
+        return call.headers.get(self._header)
 
 
 def read_parameters(
-    model: type[ModelT], parameters: tuple[Parameter, ...], request: Request
+    model: type[ModelT], parameters: tuple[Parameter, ...], call: Call
 ) -> ModelT:
     """Every parameter, validated at once as FastAPI would (lax: '5' is 5)."""
     raw = {}
     for parameter in parameters:
-        value = parameter.raw(request)
+        value = parameter.raw(call)
         if value is not None:
             raw[parameter.name] = value
     try:
@@ -101,63 +171,119 @@ def read_parameters(
         ) from None
 
 
-async def read_body(model: type[ModelT], media_type: str, request: Request) -> ModelT:
+async def read_body(
+    model: type[ModelT], media_type: str, call: Call, max_bytes: int
+) -> ModelT:
     """The request body, of the operation's JSON media type, read into `model`.
 
     Strict JSON-mode validation accepts date-times and UUIDs as strings but no
     "yes" or 0 for a bool, and refuses malformed JSON and lone surrogates.
     """
-    content_type = request.headers.get("content-type", "")
+    content_type = call.headers.get("content-type", "")
     if content_type.partition(";")[0].strip().lower() != media_type:
         raise HTTPException(415, f"Send the request body as {media_type}.")
     try:
-        return model.model_validate_json(await request.body(), strict=True)
+        return model.model_validate_json(await call.body(max_bytes), strict=True)
     except ValidationError as error:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
 
 
-def respond(
-    reply: Reply[object, Mapping[str, object]] | None, status: int, media_type: str
-) -> Response:
+class Answer(NamedTuple):
+    """A response, ready to send: its status, its headers as ASGI has them,
+    and its body."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def _answer(
+    reply: Reply[object, Mapping[str, object]] | None,
+    status: int,
+    content_type: tuple[bytes, bytes],
+) -> Answer:
     if reply is None:
-        return Response(status_code=status)
+        return Answer(status, [], b"")
     # Every generated headers TypedDict has str values: HTTP header text.
-    headers = cast(Mapping[str, str], reply.headers)
-    return Response(reply.body, status, headers, media_type)
+    headers = [content_type]
+    for name, value in reply.headers.items():
+        headers.append((name.lower().encode("latin-1"), str(value).encode("latin-1")))
+    return Answer(status, headers, reply.body)
+
+
+async def send_answer(send: Send, answer: Answer) -> None:
+    status, headers, body = answer
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+Enter = Callable[[Call], AbstractAsyncContextManager[Any]]
+"""How an operation's context is entered for a call (authentication first)."""
 
 
 class OperationRoute(Route):
-    """The route of one operation: its path, its one method, its contract."""
+    """The route of one operation: its path, its one method, its contract.
+
+    `answer(call)` runs it: it enters the context (authentication first),
+    reads the body into its model, validates every parameter at once with
+    one prebuilt model, calls the handler, and returns the answer; errors
+    are raised, for the app to map. As a Starlette route it also tells the
+    app's router that its path exists (405 for another method, a redirect
+    for a trailing slash).
+    """
 
     def __init__(
         self,
-        path: str,
-        endpoint: Callable[[Request], Any],
-        *,
-        method: str,
-        operation_id: str,
-        parameters: tuple[Parameter, ...],
-        statuses: tuple[int, ...],
-        security: list[dict[str, list[str]]],
+        operation: "Operation",
+        handler: Callable[..., Any],
+        enter: Enter,
+        max_body_bytes: int,
     ) -> None:
-        super().__init__(path, endpoint, methods=[method], name=operation_id)
+        super().__init__(
+            operation.path,
+            self._serve,
+            methods=[operation.method],
+            name=operation.operation_id,
+        )
         # Starlette adds HEAD to every GET; the contract has no HEAD.
-        self.methods = {method}
-        self.operation_id = operation_id
-        self.parameters = parameters
-        self.statuses = statuses
-        self.security = security
+        self.methods = {operation.method}
+        self.operation = operation
+        self.operation_id = operation.operation_id
+        self.handler = handler
+        self.enter = enter
+        self.max_body_bytes = max_body_bytes
+        self._names = tuple(parameter.name for parameter in operation.parameters)
+        media_type = operation.success_media_type or "application/json"
+        self._content_type = (b"content-type", media_type.encode("latin-1"))
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        """As Starlette's, and the route itself in the scope (`scope["route"]`,
-        as FastAPI's own routes put it), so that what wraps the app can name
-        the route template in its metrics and traces."""
-        match, child_scope = super().matches(scope)
-        if match is not Match.NONE:
-            child_scope["route"] = self
-        return match, child_scope
+    async def answer(self, call: Call) -> Answer:
+        operation = self.operation
+        async with self.enter(call) as ctx:
+            arguments: dict[str, Any] = {}
+            if operation.body is not None:
+                arguments["body"] = await read_body(
+                    operation.body,
+                    operation.body_media_type or "application/json",
+                    call,
+                    self.max_body_bytes,
+                )
+            if operation.parameters_model is not None:
+                values = read_parameters(
+                    operation.parameters_model, operation.parameters, call
+                )
+                for name in self._names:
+                    arguments[name] = getattr(values, name)
+            reply = await self.handler(ctx, **arguments)
+            return _answer(reply, operation.success, self._content_type)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The route as an ASGI app, where a router dispatches to it."""
+        app = scope["app"]
+        call = Call(scope, receive, scope.get("path_params", {}), app.state)
+        await send_answer(send, await self.answer(call))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,34 +316,6 @@ class Operation:
         return self.security == []
 
 
-def _endpoint(
-    operation: Operation,
-    handler: Callable[..., Any],
-    enter: Callable[[Request], AbstractAsyncContextManager[Any]],
-) -> Callable[[Request], Any]:
-    body_model, parameters_model = operation.body, operation.parameters_model
-    media_type = operation.body_media_type or "application/json"
-    parameters, success = operation.parameters, operation.success
-    success_media_type = operation.success_media_type or "application/json"
-    names = tuple(parameter.name for parameter in parameters)
-
-    async def endpoint(request: Request) -> Response:
-        async with enter(request) as ctx:
-            arguments: dict[str, Any] = {}
-            if body_model is not None:
-                arguments["body"] = await read_body(body_model, media_type, request)
-            if parameters_model is not None:
-                values = read_parameters(parameters_model, parameters, request)
-                for name in names:
-                    arguments[name] = getattr(values, name)
-            reply = await handler(ctx, **arguments)
-            return respond(reply, success, success_media_type)
-
-    endpoint.__name__ = operation.handler
-    endpoint.__doc__ = f"{operation.operation_id}: {operation.summary}"
-    return endpoint
-
-
 class SecurityBindingError(RuntimeError):
     """An operation is secured by a scheme the app gave no context for."""
 
@@ -237,14 +335,15 @@ def routes_for(
     operations: tuple[Operation, ...],
     protocol: type,
     handlers: object,
-    security: Mapping[str, Callable[[Request], AsyncIterator[Any]]],
-    public_context: Callable[[Request], AsyncIterator[Any]],
+    security: Mapping[str, Callable[[Call], AsyncIterator[Any]]],
+    public_context: Callable[[Call], AsyncIterator[Any]],
+    max_body_bytes: int,
 ) -> list[OperationRoute]:
     """A route per operation, each calling its handler in the context of its
     security scheme, resolved by the scheme's name in the contract (the
-    public context where it requires none). HandlerBindingError first if any
-    handler does not fit `protocol`; SecurityBindingError if a scheme has no
-    context."""
+    public context where it requires none), and reading no body longer than
+    `max_body_bytes`. HandlerBindingError first if any handler does not fit
+    `protocol`; SecurityBindingError if a scheme has no context."""
     check_handlers(handlers, protocol, {o.operation_id: o.handler for o in operations})
     enter = {name: asynccontextmanager(context) for name, context in security.items()}
     enter_public = asynccontextmanager(public_context)
@@ -260,17 +359,30 @@ def routes_for(
         )
     return [
         OperationRoute(
-            operation.path,
-            _endpoint(
-                operation,
-                getattr(handlers, operation.handler),
-                enter_public if operation.public else enter[_scheme(operation)],
-            ),
-            method=operation.method,
-            operation_id=operation.operation_id,
-            parameters=operation.parameters,
-            statuses=operation.statuses,
-            security=operation.security,
+            operation,
+            getattr(handlers, operation.handler),
+            enter_public if operation.public else enter[_scheme(operation)],
+            max_body_bytes,
         )
         for operation in operations
     ]
+
+
+class OperationRouter:
+    """Finds the operation a request is for, by method and path alone: the
+    regular expressions of the routes' own paths, without a router's
+    per-request scope copies."""
+
+    def __init__(self, routes: list[OperationRoute]) -> None:
+        self._by_method: dict[str, list[OperationRoute]] = {}
+        for route in routes:
+            self._by_method.setdefault(route.operation.method, []).append(route)
+
+    def match(
+        self, method: str, path: str
+    ) -> tuple[OperationRoute, dict[str, str]] | None:
+        for route in self._by_method.get(method, ()):
+            found = route.path_regex.match(path)
+            if found is not None:
+                return route, found.groupdict()
+        return None

@@ -58,6 +58,21 @@ def answers(url: str, process: "subprocess.Popen[Any]", seconds: float) -> bool:
     return False
 
 
+def logged_lines(log: Path, *fragments: str, seconds: float = 5) -> list[str]:
+    """The lines of `log` holding every fragment, once there is one: the
+    access log is written out in batches (every 0.25 s, impl/http/logs.py)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lines = [
+            line
+            for line in log.read_text().splitlines()
+            if all(fragment in line for fragment in fragments)
+        ]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 @contextmanager
 def service_process(
     root: Path, env: dict[str, str], *args: str

@@ -14,7 +14,14 @@ from impl.http.logs import REQUEST_ID_HEADER
 from impl.settings import PROJECT_ROOT, Settings
 from impl.tracing import TRACE_CONTEXT_HEADERS
 from tests import contract
-from tests.support import Api, Keys, LiveServer, changed, service_process
+from tests.support import (
+    Api,
+    Keys,
+    LiveServer,
+    changed,
+    logged_lines,
+    service_process,
+)
 
 FRONTEND = "http://localhost:3000"
 TASK = "/api/alice/tasks/3f8e7c1a-4b2d-4e6f-9a1b-2c3d4e5f6a7b"
@@ -147,10 +154,10 @@ def test_startup_names_auth_and_origins_and_preflights_are_logged(
         )
         assert preflight.status_code == 200, preflight.text
         assert preflight.headers[REQUEST_ID_HEADER] == "preflight-1"
+        [access] = logged_lines(log, f'"OPTIONS {TASK}"')
         output = log.read_text()
 
     assert f"auth: JWKS given in JWKS_JSON; issuer {keys.issuer}" in output
     assert f"CORS: allowing {FRONTEND}" in output
-    [access] = [line for line in output.splitlines() if f'"OPTIONS {TASK}"' in line]
     assert "[preflight-1]" in access
     assert '" 200 ' in access

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from generated.routes import OPERATIONS, build_routes
+from impl.facts import max_body_bytes
 from impl.http.contexts import public_context, request_context
 from impl.settings import PROJECT_ROOT
 from impl.tasks import handlers
@@ -39,6 +40,7 @@ def build(candidate: object) -> None:
         candidate,  # type: ignore[arg-type]
         {"bearerAuth": request_context},
         public_context,
+        max_body_bytes(),
     )
 
 
@@ -48,7 +50,9 @@ def test_the_real_handlers_bind() -> None:
 
 def test_a_security_scheme_without_a_context_stops_the_app_naming_it() -> None:
     with pytest.raises(SecurityBindingError, match=r"listTasks requires bearerAuth"):
-        build_routes(HANDLERS, {"cookieAuth": request_context}, public_context)
+        build_routes(
+            HANDLERS, {"cookieAuth": request_context}, public_context, max_body_bytes()
+        )
 
 
 def test_a_missing_handler_stops_the_app_naming_the_operation() -> None:

@@ -28,7 +28,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Keys, service_process
+from tests.support import Keys, logged_lines, service_process
 
 USER = "tracer-user-7"
 
@@ -169,8 +169,7 @@ def test_a_request_continues_its_callers_trace_down_to_its_statement(
 
     [access] = [
         json.loads(line)
-        for line in log.read_text().splitlines()
-        if '"traced-request-1"' in line and "impl.access" in line
+        for line in logged_lines(log, '"traced-request-1"', "impl.access")
     ]
     assert access["trace_id"] == trace_id
     assert access["span_id"] == server.span_id.hex()

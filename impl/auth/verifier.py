@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jwt
-from fastapi import Request
 from jwt import PyJWK
 
 from impl.auth import dev_keys
@@ -25,6 +24,7 @@ from impl.auth.remote_keys import RemoteJwks
 from impl.auth.static_keys import StaticJwks
 from impl.http.errors import Forbidden, ProblemName, Unauthorized
 from impl.settings import Settings, SettingsError
+from runtime.routes import Call
 
 logger = logging.getLogger(__name__)
 
@@ -303,9 +303,9 @@ def _unverified_claim(token: str, claim: str) -> object:
     return jwt.decode(token, options={"verify_signature": False}).get(claim)
 
 
-async def authenticated_user(request: Request) -> str:
+async def authenticated_user(call: Call) -> str:
     """The caller's user id: a verified token whose `sub` is the path's user."""
-    header = request.headers.get("authorization")
+    header = call.headers.get("authorization")
     if not header:
         raise Unauthorized(ProblemName.TOKEN_MISSING, "A bearer token is required.")
     scheme, _, token = header.partition(" ")
@@ -314,9 +314,9 @@ async def authenticated_user(request: Request) -> str:
             ProblemName.TOKEN_MALFORMED,
             "Send the token as `Authorization: Bearer <token>`.",
         )
-    verifier: Verifier = request.app.state.verifier
+    verifier: Verifier = call.state.verifier
     claims = await verifier.verify(token.strip())
     subject = claims["sub"]
-    if not isinstance(subject, str) or subject != request.path_params.get("user_id"):
+    if not isinstance(subject, str) or subject != call.path_params.get("user_id"):
         raise Forbidden()
     return subject

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from impl import metrics
+from impl import metrics, tracing
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -227,6 +227,19 @@ def is_lost_connection(error: BaseException) -> bool:
     )
 
 
+async def _json_as_bytes(connection: asyncpg.Connection) -> None:
+    """A `json` value arrives as the bytes PostgreSQL wrote: the statements
+    build the bodies of responses in JSON, and the service sends them as
+    they are, never parsing them."""
+    await connection.set_type_codec(
+        "json",
+        schema="pg_catalog",
+        encoder=lambda value: value,
+        decoder=bytes,
+        format="binary",
+    )
+
+
 async def _keep_session_state(connection: asyncpg.Connection) -> None:
     """Handlers never change session state, so a released connection needs no
     reset query (asyncpg's default costs a round trip per release). Open
@@ -317,9 +330,12 @@ class Database:
     async def _run(self, statement: Bound) -> Sequence[Record]:
         await self._turn()
         try:
-            connection = await self.pool.acquire(timeout=self._acquire_timeout)
+            # A turn is a free place in the pool, so acquiring never waits
+            # for another statement: no timeout to arm (opening a connection
+            # has DB_CONNECT_TIMEOUT of its own).
+            connection = await self.pool.acquire()
             try:
-                if self._tracer is None:
+                if self._tracer is None or not tracing.recording():
                     return await self._execute(connection, statement)
                 with self._tracer.start_as_current_span(
                     statement.summary,
@@ -334,11 +350,13 @@ class Database:
                     return await self._execute(connection, statement)
             finally:
                 await self.pool.release(connection)
-                if self._metrics:
-                    idle = self.pool.get_idle_size()
-                    metrics.observe_connections(self.pool.get_size() - idle, idle)
         finally:
             self._turns.release()
+
+    def connections(self) -> tuple[int, int]:
+        """The pool's connections in use and idle."""
+        idle = self.pool.get_idle_size()
+        return self.pool.get_size() - idle, idle
 
     async def _execute(
         self, connection: asyncpg.Connection, statement: Bound
@@ -378,6 +396,7 @@ async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
         # 0 for poolers that cannot keep prepared statements: statements are
         # then unnamed and each runs in a transaction of its own.
         statement_cache_size=settings.db_statement_cache_size,
+        init=_json_as_bytes,
         reset=_keep_session_state,
         **connect_args,
     )

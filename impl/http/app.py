@@ -5,11 +5,13 @@
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generated.routes import Handlers, build_routes
 from impl import facts, metrics, tracing
@@ -17,7 +19,6 @@ from impl.auth.verifier import build_verifier
 from impl.db import embedded, migrate
 from impl.db.database import open_database
 from impl.http import contract, docs, errors
-from impl.http.body_limit import BodyLimitMiddleware
 from impl.http.contexts import (
     PublicContext,
     RequestContext,
@@ -25,12 +26,12 @@ from impl.http.contexts import (
     request_context,
 )
 from impl.http.drain import Drain
-from impl.http.logs import REQUEST_ID_HEADER, RequestIdMiddleware
-from impl.metrics import MetricsMiddleware
+from impl.http.edge import Edge
+from impl.http.logs import REQUEST_ID_HEADER, AccessLog
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import handlers, housekeeping
-from impl.tracing import TRACE_CONTEXT_HEADERS, TracingMiddleware
+from impl.tracing import TRACE_CONTEXT_HEADERS, ServerSpans
 
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
@@ -46,7 +47,7 @@ def handlers_of(settings: Settings) -> Handlers[RequestContext, PublicContext]:
     )
 
 
-def create_dev_app() -> FastAPI:
+def create_dev_app() -> "Service":
     """The ASGI factory of `make run` (see Settings.for_development): its
     workers use the embedded PostgreSQL that `python -m impl` started."""
     settings = Settings.for_development()
@@ -56,17 +57,36 @@ def create_dev_app() -> FastAPI:
     return create_app(settings)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class Service(FastAPI):
+    """FastAPI, with the edge in front: every HTTP request passes the edge
+    (impl/http/edge.py), which serves the operations itself and hands
+    everything else to FastAPI as it is."""
+
+    edge: Edge
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def serve_otherwise(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own handling: the docs, the contract, 404 and 405."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Service:
     settings = settings or Settings.from_env()
     verifier = build_verifier(settings)
     tracer_provider = tracing.build_provider(settings)
-    tracer = tracing.tracer_of(tracer_provider)
+    access_log = AccessLog(settings.access_log, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.database_url or embedded.start(settings.data_dir)
         if settings.migrate_on_startup:
             await migrate.upgrade_url(settings, url)
+        tracer = tracing.tracer_of(tracer_provider)
         async with open_database(settings, url, tracer) as database:
             app.state.database = database
             # What is alive now (modules, schemas, compiled statements) lives
@@ -77,17 +97,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.collect()
             gc.freeze()
             drain.install()
-            purge = asyncio.create_task(housekeeping.purge_forever(database))
+            background = [
+                asyncio.create_task(housekeeping.purge_forever(database)),
+                asyncio.create_task(access_log.flush_forever()),
+            ]
+            if settings.metrics_enabled:
+                background.append(
+                    asyncio.create_task(
+                        metrics.sample_connections_forever(database.connections)
+                    )
+                )
             try:
                 yield
             finally:
-                purge.cancel()
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
                 metrics.worker_stopped()
                 if tracer_provider is not None:
                     tracer_provider.shutdown()
 
     info = contract.contract()["info"]
-    app = FastAPI(
+    app = Service(
         title=info["title"],
         version=info["version"],
         lifespan=lifespan,
@@ -98,39 +129,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = verifier
     app.state.limiter = build_limiter(settings)
     app.state.drain = drain = Drain(settings.shutdown_drain_seconds)
-    # The operations' routes are Starlette routes that FastAPI serves as they
-    # are (include_router would rebuild them and add HEAD to every GET).
-    app.router.routes.extend(
-        build_routes(handlers_of(settings), SECURITY, public_context)
+    routes = build_routes(
+        handlers_of(settings), SECURITY, public_context, facts.max_body_bytes()
     )
+    # Served by the edge; FastAPI's router knows them too, so that another
+    # method at their paths gets 405 and a trailing slash a redirect. They
+    # are Starlette routes that FastAPI keeps as they are (include_router
+    # would rebuild them and add HEAD to every GET).
+    app.router.routes.extend(routes)
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=facts.max_body_bytes())
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
-            allow_credentials=True,
-            allow_methods=facts.cors_methods(),
-            # The contract documents the id a response carries; a caller may
-            # send its own (impl.http.logs), and a traced frontend its trace
-            # context (impl.tracing).
-            allow_headers=[
-                *facts.cors_request_headers(),
-                REQUEST_ID_HEADER,
-                *TRACE_CONTEXT_HEADERS,
-            ],
-            expose_headers=facts.cors_response_headers(),
-        )
-    if settings.metrics_enabled:
-        app.add_middleware(MetricsMiddleware)
-    # Outside CORS, so that a preflight, which CORS answers itself, is logged
-    # and carries its id too.
-    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
-    if tracer is not None:
-        # Outermost, so that every log line of a request, the access line
-        # included, is written inside its span and carries its ids.
-        app.add_middleware(TracingMiddleware, tracer=tracer)
+    app.edge = Edge(
+        routes=routes,
+        fallback=app.serve_otherwise,
+        state=app.state,
+        drain=drain,
+        access_log=access_log,
+        durations=metrics.RequestDurations() if settings.metrics_enabled else None,
+        spans=None if tracer_provider is None else ServerSpans(tracer_provider),
+        cors=_cors(settings),
+    )
     return app
+
+
+def _cors(settings: Settings) -> Callable[[ASGIApp], ASGIApp] | None:
+    """Starlette's CORS, for the requests that carry an Origin."""
+    if not settings.cors_origins:
+        return None
+    return partial(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=True,
+        allow_methods=facts.cors_methods(),
+        # The contract documents the id a response carries; a caller may send
+        # its own (impl.http.logs), and a traced frontend its trace context
+        # (impl.tracing).
+        allow_headers=[
+            *facts.cors_request_headers(),
+            REQUEST_ID_HEADER,
+            *TRACE_CONTEXT_HEADERS,
+        ],
+        expose_headers=facts.cors_response_headers(),
+    )

@@ -11,11 +11,10 @@ request is over.
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from fastapi import Request
-
 from impl.auth.verifier import authenticated_user
 from impl.db.database import Database, DatabaseAccess
 from impl.rate_limit import Limiter
+from runtime.routes import Call
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,25 +31,25 @@ class PublicContext:
     """Whether the process is stopping (impl/http/drain.py)."""
 
 
-def _access(request: Request) -> DatabaseAccess:
-    database: Database = request.app.state.database
+def _access(call: Call) -> DatabaseAccess:
+    database: Database = call.state.database
     return DatabaseAccess(database)
 
 
-async def request_context(request: Request) -> AsyncIterator[RequestContext]:
-    user_id = await authenticated_user(request)
-    limiter: Limiter = request.app.state.limiter
+async def request_context(call: Call) -> AsyncIterator[RequestContext]:
+    user_id = await authenticated_user(call)
+    limiter: Limiter = call.state.limiter
     await limiter.check(user_id)
-    access = _access(request)
+    access = _access(call)
     try:
         yield RequestContext(user_id=user_id, db=access)
     finally:
         access.close()
 
 
-async def public_context(request: Request) -> AsyncIterator[PublicContext]:
-    access = _access(request)
+async def public_context(call: Call) -> AsyncIterator[PublicContext]:
+    access = _access(call)
     try:
-        yield PublicContext(db=access, draining=request.app.state.drain.draining)
+        yield PublicContext(db=access, draining=call.state.drain.draining)
     finally:
         access.close()

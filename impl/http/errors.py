@@ -1,9 +1,11 @@
 """Every error becomes an RFC 9457 problem, here and nowhere else.
 
-Handlers and dependencies raise `Problem` (or let FastAPI, Starlette and the
-database raise their own exceptions); the exception handlers installed by
-`install` turn each into `application/problem+json` with the status the
-contract documents for it. Database errors are mapped by SQLSTATE.
+Handlers and contexts raise `Problem` (or let the routes, FastAPI, Starlette
+and the database raise their own exceptions); `answer_for` turns each into
+`application/problem+json` with the status the contract documents for it,
+for the edge (impl/http/edge.py) on the operations' path and, through the
+exception handlers `install` registers, for FastAPI everywhere else.
+Database errors are mapped by SQLSTATE.
 
 A problem is named as the contract's examples name it (ProblemName), and
 takes its status and `type` from that example: the contract states them
@@ -30,10 +32,12 @@ from impl.db.database import (
     DatabaseUnreachable,
     is_lost_connection,
 )
+from runtime.routes import Answer, BodyTooLarge
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_MEDIA_TYPE_BYTES = PROBLEM_MEDIA_TYPE.encode()
 RETRY_AFTER_SECONDS = "1"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -114,13 +118,6 @@ class Forbidden(Problem):
         )
 
 
-class BodyTooLarge(Problem):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            ProblemName.BODY_TOO_LARGE, f"The request body exceeds {limit} bytes."
-        )
-
-
 # RFC 9110's names, where Python's http module (before 3.13) still has RFC
 # 7231's: the contract's examples use RFC 9110's.
 RFC_9110_TITLES = {
@@ -134,13 +131,13 @@ def title(status: int) -> str:
     return RFC_9110_TITLES.get(status) or HTTPStatus(status).phrase
 
 
-def problem_response(
+def problem_answer(
     status: int,
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
     problem_type: str = "about:blank",
-) -> Response:
+) -> Answer:
     """The contract's Problem, validated by its generated model."""
     fields = (
         {"errors": [FieldError.model_validate(e) for e in errors]} if errors else {}
@@ -148,23 +145,25 @@ def problem_response(
     body = ProblemBody(
         type=problem_type, title=title(status), status=status, detail=detail, **fields
     )
-    return Response(
-        body.model_dump_json(by_alias=True, exclude_none=True),
+    raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE_BYTES)]
+    for name, value in (headers or {}).items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return Answer(
         status,
-        dict(headers or {}),
-        media_type=PROBLEM_MEDIA_TYPE,
+        raw_headers,
+        body.model_dump_json(by_alias=True, exclude_none=True).encode(),
     )
 
 
-def named_response(
+def named_answer(
     name: ProblemName,
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
-) -> Response:
+) -> Answer:
     """The problem of this name, with its status and type from the contract."""
     status, problem_type = facts.problem(name)
-    return problem_response(status, detail, headers, errors, problem_type)
+    return problem_answer(status, detail, headers, errors, problem_type)
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -184,13 +183,7 @@ def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
-async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.detail, exc.headers, problem_type=exc.type)
-
-
-async def _on_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+def _http_exception(exc: HTTPException, allowed: Sequence[str] = ()) -> Answer:
     detail = (
         exc.detail
         if isinstance(exc.detail, str)
@@ -199,8 +192,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         # Starlette names only the first route that matched the path.
-        headers["Allow"] = ", ".join(allowed_methods(request))
-    return problem_response(exc.status_code, detail, headers)
+        headers["Allow"] = ", ".join(allowed)
+    return problem_answer(exc.status_code, detail, headers)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -215,17 +208,16 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+def _validation_error(exc: RequestValidationError) -> Answer:
     malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
     if malformed:
         reason = malformed[0].get("ctx", {}).get("error", "")
-        return named_response(
+        return named_answer(
             ProblemName.BODY_UNREADABLE, f"The request body is not valid JSON: {reason}"
         )
     errors = field_errors(exc)
     plural = "field" if len(errors) == 1 else "fields"
-    return named_response(
+    return named_answer(
         ProblemName.VALIDATION_FAILED,
         f"The request has {len(errors)} invalid {plural}.",
         errors=errors,
@@ -266,11 +258,11 @@ def database_error_status(exc: BaseException) -> int:
     return 500
 
 
-async def _on_database_error(request: Request, exc: Exception) -> Response:
+def _database_error(exc: Exception) -> Answer:
     status = database_error_status(exc)
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
-        return named_response(
+        return named_answer(
             ProblemName.VALIDATION_FAILED,
             "The database rejected a value of the request.",
         )
@@ -287,29 +279,13 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
             logger.warning("database unavailable: %r", exc)
         return database_unavailable()
     logger.error("database error %s", sqlstate(exc), exc_info=exc)
-    return problem_response(500, "Internal Server Error")
+    return problem_answer(500, "Internal Server Error")
 
 
-async def _on_unreachable_database(request: Request, exc: Exception) -> Response:
-    logger.warning("database unreachable: %r", exc)
-    return database_unavailable()
-
-
-def database_unavailable() -> Response:
-    return named_response(
+def database_unavailable() -> Answer:
+    return named_answer(
         ProblemName.DATABASE_UNAVAILABLE, "The database is unavailable.", retry_after()
     )
-
-
-async def _on_capacity(request: Request, exc: Exception) -> Response:
-    return named_response(
-        ProblemName.AT_CAPACITY, "The service is at capacity.", retry_after()
-    )
-
-
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error", exc_info=exc)
-    return problem_response(500, "Internal Server Error")
 
 
 def retry_after() -> dict[str, str]:
@@ -317,16 +293,58 @@ def retry_after() -> dict[str, str]:
     return {"Retry-After": RETRY_AFTER_SECONDS}
 
 
+def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
+    """The problem an exception raised while serving a request deserves;
+    `allowed` is what a 405 names in Allow."""
+    if isinstance(exc, Problem):
+        return problem_answer(
+            exc.status, exc.detail, exc.headers, problem_type=exc.type
+        )
+    if isinstance(exc, RequestValidationError):
+        return _validation_error(exc)
+    if isinstance(exc, BodyTooLarge):
+        return named_answer(ProblemName.BODY_TOO_LARGE, str(exc))
+    if isinstance(exc, HTTPException):
+        return _http_exception(exc, allowed)
+    if isinstance(exc, DRIVER_ERRORS):
+        return _database_error(exc)
+    if isinstance(exc, DatabaseUnreachable):
+        # Connecting fails below the driver (refused, unreachable, timed
+        # out), a statement outlives DB_COMMAND_TIMEOUT, or the pool has no
+        # connection to lend in time; any other OSError is a fault of ours.
+        logger.warning("database unreachable: %r", exc)
+        return database_unavailable()
+    if isinstance(exc, AtCapacity):
+        return named_answer(
+            ProblemName.AT_CAPACITY, "The service is at capacity.", retry_after()
+        )
+    logger.error("unhandled error", exc_info=exc)
+    return problem_answer(500, "Internal Server Error")
+
+
+def response_of(answer: Answer) -> Response:
+    response = Response(answer.body, answer.status)
+    response.raw_headers.extend(answer.headers)
+    return response
+
+
+async def _on_error(request: Request, exc: Exception) -> Response:
+    """What FastAPI answers off the operations' path (the docs, an unknown
+    path, a method a path does not serve)."""
+    allowed = allowed_methods(request) if isinstance(exc, HTTPException) else ()
+    return response_of(answer_for(exc, allowed))
+
+
 def install(app: FastAPI) -> None:
     check_problem_names()
-    app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(HTTPException, _on_http_exception)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    for database_error in DRIVER_ERRORS:
-        app.add_exception_handler(database_error, _on_database_error)
-    # Connecting fails below the driver (refused, unreachable, timed out), a
-    # statement outlives DB_COMMAND_TIMEOUT, or the pool has no connection to
-    # lend in time; any other OSError is a fault of ours (500).
-    app.add_exception_handler(DatabaseUnreachable, _on_unreachable_database)
-    app.add_exception_handler(AtCapacity, _on_capacity)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for kind in (
+        Problem,
+        HTTPException,
+        RequestValidationError,
+        BodyTooLarge,
+        *DRIVER_ERRORS,
+        DatabaseUnreachable,
+        AtCapacity,
+        Exception,
+    ):
+        app.add_exception_handler(kind, _on_error)

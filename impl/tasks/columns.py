@@ -11,7 +11,18 @@ as a missing handler does.
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Table
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    DateTime,
+    Table,
+    Text,
+    cast,
+    func,
+    literal_column,
+)
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from generated.models import Task, TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.db.tables import SORT_KEYS, tasks
@@ -37,3 +48,24 @@ CREATED = tuple(TaskCreate.model_fields)
 REPLACED = tuple(TaskUpdate.model_fields)
 """The fields a replacement writes; a merge patch writes those it names of
 TaskPatch's."""
+
+
+def _json_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A column as a task's JSON has it. A timestamp is written in UTC with
+    `Z`, as the service always wrote it (PostgreSQL's own JSON gives the
+    session's offset): the JSON string of the UTC time, with `Z` added."""
+    if isinstance(column.type, DateTime) and column.type.timezone:
+        utc = func.timezone(literal_column("'UTC'"), column)
+        text = func.btrim(cast(func.to_json(utc), Text), literal_column("'\"'"))
+        return text.op("||")(literal_column("'Z'"))
+    return column
+
+
+def task_json(source: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[Any]:
+    """A task as its JSON body, built by PostgreSQL from the Task's columns
+    in `source` (the table, or a statement's RETURNING): one text value the
+    service sends as it is, with no row decoded into Python."""
+    pairs: list[ColumnElement[Any]] = []
+    for column in RETURNED:
+        pairs += [literal_column(f"'{column.name}'"), _json_value(source[column.name])]
+    return func.json_build_object(*pairs, type_=JSON)
