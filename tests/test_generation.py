@@ -417,8 +417,8 @@ def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
 ) -> None:
     report = mypy_on_changed_handlers(
         tmp_path,
-        'return Reply(to_json(dict(row)), {"ETag": etag(row["version"])})',
-        "return Reply(to_json(dict(row)), {})",
+        'return Reply(row["body"], {"ETag": etag(row["version"])})',
+        'return Reply(row["body"], {})',
     )
 
     assert 'Missing key "ETag" for TypedDict "GetTaskHeaders"' in report, report
