@@ -66,10 +66,10 @@ class Reply(Generic[BodyT_co, HeadersT_co]):
 class Call:
     """One request to an operation, read straight from the ASGI scope.
 
-    The headers are decoded once, by their lowercase names (the first of a
-    repeated one wins, as Starlette's `Headers.get` has it); the query
-    string is parsed only when an operation reads it, and the body only
-    when the operation takes one.
+    A header is decoded only when it is read (`header`), from the raw ones
+    by lowercase name that the app already holds (the last of a repeated
+    one wins); the query string is parsed only when an operation reads it,
+    and the body only when the operation takes one.
     """
 
     __slots__ = ("_query", "headers", "path_params", "receive", "scope", "state")
@@ -80,17 +80,21 @@ class Call:
         receive: Receive,
         path_params: Mapping[str, str],
         state: Any,
+        headers: Mapping[bytes, bytes],
     ) -> None:
         self.scope = scope
         self.receive = receive
         self.path_params = path_params
         self.state = state
         """What the app built once (its database, verifier, limiter)."""
-        self.headers = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in reversed(scope["headers"])
-        }
+        self.headers = headers
+        """The request's headers, by lowercase name: `dict(scope["headers"])`."""
         self._query: dict[str, str] | None = None
+
+    def header(self, name: bytes) -> str | None:
+        """A header's value, by its lowercase name (`b"authorization"`)."""
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
 
     @property
     def query(self) -> Mapping[str, str]:
@@ -104,7 +108,7 @@ class Call:
     async def body(self, max_bytes: int) -> bytes:
         """The whole body; BodyTooLarge past `max_bytes`, before a byte is
         read when the declared Content-Length already says so."""
-        declared = self.headers.get("content-length", "")
+        declared = self.headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
             raise BodyTooLarge(max_bytes)
         chunks = []
@@ -140,14 +144,14 @@ class Parameter:
         self.location = location
         self.key = key
         self.required = required
-        self._header = key.lower()
+        self._header = key.lower().encode("latin-1")
 
     def raw(self, call: Call) -> str | None:
         if self.location == "path":
             return call.path_params.get(self.key)
         if self.location == "query":
             return call.query.get(self.key)
-        return call.headers.get(self._header)
+        return call.header(self._header)
 
 
 def read_parameters(
@@ -179,7 +183,7 @@ async def read_body(
     Strict JSON-mode validation accepts date-times and UUIDs as strings but no
     "yes" or 0 for a bool, and refuses malformed JSON and lone surrogates.
     """
-    content_type = call.headers.get("content-type", "")
+    content_type = call.header(b"content-type") or ""
     if content_type.partition(";")[0].strip().lower() != media_type:
         raise HTTPException(415, f"Send the request body as {media_type}.")
     try:
@@ -282,7 +286,8 @@ class OperationRoute(Route):
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The route as an ASGI app, where a router dispatches to it."""
         app = scope["app"]
-        call = Call(scope, receive, scope.get("path_params", {}), app.state)
+        path_params = scope.get("path_params", {})
+        call = Call(scope, receive, path_params, app.state, dict(scope["headers"]))
         await send_answer(send, await self.answer(call))
 
 

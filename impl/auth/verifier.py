@@ -305,7 +305,7 @@ def _unverified_claim(token: str, claim: str) -> object:
 
 async def authenticated_user(call: Call) -> str:
     """The caller's user id: a verified token whose `sub` is the path's user."""
-    header = call.headers.get("authorization")
+    header = call.header(b"authorization")
     if not header:
         raise Unauthorized(ProblemName.TOKEN_MISSING, "A bearer token is required.")
     scheme, _, token = header.partition(" ")

@@ -278,20 +278,8 @@ class Database:
         self._waiting = 0
 
     async def fetch(self, statement: Bound) -> Sequence[Record]:
-        """Run one statement (with RETURNING, if it writes) and return its rows.
-
-        Failing to reach the server (refused, unreachable, a connect or pool
-        timeout, a statement past DB_COMMAND_TIMEOUT) raises
-        DatabaseUnreachable, so that no other OSError is taken for it.
-        """
-        try:
-            return await self._fetch(statement)
-        except (OSError, TimeoutError) as error:
-            raise DatabaseUnreachable(repr(error)) from error
-
-    async def _fetch(self, statement: Bound) -> Sequence[Record]:
-        """Run one statement, retried once after a lost connection if it is
-        idempotent.
+        """Run one statement (with RETURNING, if it writes) and return its rows,
+        retried once after a lost connection if it is idempotent.
 
         The connection goes back to the pool as soon as the rows are in, so a
         pool as large as the number of statements in flight serves any number
@@ -303,21 +291,25 @@ class Database:
         statement that is not idempotent is not retried, since the server
         may have committed it just before the connection dropped; the caller
         gets 503, and nothing is half-written, since one statement is atomic.
+
+        Failing to reach the server (refused, unreachable, a connect or pool
+        timeout, a statement past DB_COMMAND_TIMEOUT) raises
+        DatabaseUnreachable, so that no other OSError is taken for it.
         """
         try:
+            try:
+                return await self._run(statement)
+            except Exception as error:
+                if not (statement.idempotent and is_lost_connection(error)):
+                    raise
+                logger.warning("database connection lost (%s); retrying once", error)
+                await self.pool.expire_connections()
             return await self._run(statement)
-        except Exception as error:
-            if not (statement.idempotent and is_lost_connection(error)):
-                raise
-            logger.warning("database connection lost (%s); retrying once", error)
-            await self.pool.expire_connections()
-        return await self._run(statement)
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnreachable(repr(error)) from error
 
-    async def _turn(self) -> None:
+    async def _wait_for_turn(self) -> None:
         """Wait for a turn at the pool, first come first served."""
-        if not self._turns.locked():
-            await self._turns.acquire()
-            return
         if self._waiting >= self._max_waiting:
             raise AtCapacity
         self._waiting += 1
@@ -328,7 +320,10 @@ class Database:
             self._waiting -= 1
 
     async def _run(self, statement: Bound) -> Sequence[Record]:
-        await self._turn()
+        if self._turns.locked():
+            await self._wait_for_turn()
+        else:
+            await self._turns.acquire()
         try:
             # A turn is a free place in the pool, so acquiring never waits
             # for another statement: no timeout to arm (opening a connection

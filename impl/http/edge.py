@@ -16,7 +16,7 @@ with `Origin`) passes Starlette's CORSMiddleware on its way to either.
 """
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,7 +81,7 @@ class Edge:
             if self.cross_origin is not None and b"origin" in headers:
                 status = await _relay(self.cross_origin, scope, receive, send, extra)
             elif route is not None:
-                status = await self._serve(route, scope, receive, send, extra)
+                status = await self._serve(route, scope, receive, send, extra, headers)
             else:
                 status = await _relay(self.fallback, scope, receive, send, extra)
         finally:
@@ -107,9 +107,10 @@ class Edge:
         receive: Receive,
         send: Send,
         extra: Headers,
+        headers: Mapping[bytes, bytes],
     ) -> int:
         """Answer an operation; its errors become problems here, in place."""
-        call = Call(scope, receive, scope["path_params"], self.state)
+        call = Call(scope, receive, scope["path_params"], self.state, headers)
         try:
             answer = await route.answer(call)
         except Exception as error:
@@ -122,7 +123,8 @@ class Edge:
         """The operation the edge found, or FastAPI: what CORS wraps."""
         route = scope.get("route")
         if isinstance(route, OperationRoute):
-            await self._serve(route, scope, receive, send, [])
+            headers = dict(scope["headers"])
+            await self._serve(route, scope, receive, send, [], headers)
         else:
             await self.fallback(scope, receive, send)
 
