@@ -217,9 +217,14 @@ def _answer(
     return Answer(status, headers, reply.body)
 
 
+BODILESS_STATUSES = frozenset((204, 304))
+
+
 async def send_answer(send: Send, answer: Answer) -> None:
     status, headers, body = answer
-    headers.append((b"content-length", str(len(body)).encode()))
+    # RFC 9110 8.6: no Content-Length on a 204 (or 304), as Starlette has it.
+    if status not in BODILESS_STATUSES:
+        headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
