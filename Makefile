@@ -64,7 +64,7 @@ test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) $(EXAMPLE_READY) ## Run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding
-	$(BIN)/python tools/generate.py --check
+	$(BIN)/python -m tools.generate --check
 	$(BIN)/python -m impl --check
 
 breaking: $(CONTRACT_DIFF_READY) ## Fail on a change to openapi.yaml that breaks clients of released/
@@ -88,7 +88,7 @@ typecheck: $(SYNCED)
 	$(BIN)/mypy
 
 generate: $(SYNCED) ## Regenerate generated/ from openapi.yaml
-	$(BIN)/python tools/generate.py
+	$(BIN)/python -m tools.generate
 
 migrate: $(SYNCED) ## Bring DATABASE_URL's schema to the latest Alembic revision
 	$(BIN)/python -m impl.db.migrate upgrade

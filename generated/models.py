@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 29a1bd95bfc6f84aa04f42a609957692db0169c41a5c00ffbee59fa1c6b1d4f3
+# openapi.yaml sha256: 5996f88f884db68467f289ee45555f7ff915bd3f33c8a49e4dca168b72bea1ba
 
 from __future__ import annotations
 

@@ -18,13 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
-from generated.routes import build_routes
 from impl.auth import dev_keys
-from impl.auth.verifier import build_verifier
+from impl.auth.verifier import CallerBindingError, build_verifier
 from impl.db import embedded
-from impl.db.database import StatementParameterError
-from impl.facts import ProblemNotInContract, max_body_bytes
-from impl.http.contexts import public_context
+from impl.db.statements import StatementParameterError
 from impl.http.logs import log_config
 from impl.metrics import MULTIPROCESS_DIR_VARIABLE
 from impl.settings import Settings, SettingsError
@@ -34,9 +31,9 @@ from runtime.routes import SecurityBindingError
 
 logger = logging.getLogger("impl")
 BINDING_ERRORS = (
+    CallerBindingError,
     ColumnBindingError,
     HandlerBindingError,
-    ProblemNotInContract,
     SecurityBindingError,
     StatementParameterError,
 )
@@ -60,14 +57,15 @@ def main() -> None:
         except BINDING_ERRORS as error:
             sys.exit(f"the service would refuse to start: {one_line(error)}")
         print(
-            "openapi.yaml, the tables, the statements, the handlers, the "
-            "security schemes and the problem names agree"
+            "openapi.yaml, the tables, the statements, the handlers and the "
+            "security schemes agree"
         )
         return
     # Once, here, before uvicorn forks workers that would each die of it and
     # be restarted forever.
     try:
         settings = Settings.for_development() if args.dev else Settings.from_env()
+        verifier = build_verifier(settings)
         if not args.dev:
             check_production(settings)
         check_binding()
@@ -75,10 +73,10 @@ def main() -> None:
         sys.exit(f"refusing to start: {one_line(error)}")
     logging_config = log_config(settings.log_level, settings.log_json)
     logging.config.dictConfig(logging_config)
-    # Started here, once; every worker joins the same server (impl.http.app).
+    # Started here, once; every worker joins the same server (impl.app).
     database_url = settings.database_url or embedded.start(settings.data_dir)
     logger.info("database: %s", describe_database(database_url))
-    logger.info("auth: %s", build_verifier(settings).describe())
+    logger.info("auth: %s", verifier.describe())
     logger.info(
         "CORS: %s",
         f"allowing {', '.join(settings.cors_origins)}"
@@ -96,7 +94,7 @@ def main() -> None:
     uvicorn.run(
         # Each worker reads the same settings the same way: nothing is
         # handed over through the environment.
-        "impl.http.app:create_dev_app" if args.dev else "impl.http.app:create_app",
+        "impl.app:create_dev_app" if args.dev else "impl.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -122,28 +120,23 @@ def share_metrics_between_workers() -> None:
 
 
 def check_production(settings: Settings) -> None:
-    """SettingsError unless the production configuration is complete."""
+    """SettingsError unless the production configuration is complete (the
+    verifier's, checked by building it, apart)."""
     if not settings.database_url:
         raise SettingsError(
             "DATABASE_URL is not set; production must name its database "
             "(`make run` starts an embedded one for development)"
         )
-    build_verifier(settings)
 
 
 def check_binding() -> None:
-    """Bind the contract to the tables, statements, handlers, security
-    schemes and problem names, as every worker will: whatever does not fit
-    stops the service here."""
-    from impl.http import app, errors
+    """Bind the contract to the tables, statements, handlers and security
+    schemes, as every worker will: whatever does not fit stops the service
+    here. Imported here, so that what importing the app raises (a column
+    or a bind parameter the contract's schemas lack) is caught as such."""
+    from impl.app import bind_routes
 
-    build_routes(
-        app.handlers_of(Settings()),
-        app.SECURITY,
-        public_context,
-        max_body_bytes(),
-    )
-    errors.check_problem_names()
+    bind_routes(Settings())
 
 
 def one_line(error: Exception) -> str:

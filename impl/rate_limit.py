@@ -42,7 +42,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
 from impl import metrics
-from impl.http.errors import Problem, ProblemName
+from impl.problems import Problem, ProblemName
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ operation by method and path.
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, TypedDict, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypedDict, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException
@@ -72,21 +72,33 @@ class Call:
     and the body only when the operation takes one.
     """
 
-    __slots__ = ("_query", "headers", "path_params", "receive", "scope", "state")
+    __slots__ = (
+        "_query",
+        "headers",
+        "operation",
+        "path_params",
+        "receive",
+        "scope",
+        "state",
+    )
 
     def __init__(
         self,
+        operation: "Operation",
         scope: Scope,
         receive: Receive,
         path_params: Mapping[str, str],
         state: Any,
         headers: Mapping[bytes, bytes],
     ) -> None:
+        self.operation = operation
+        """The operation called, as the contract states it."""
         self.scope = scope
         self.receive = receive
         self.path_params = path_params
         self.state = state
-        """What the app built once (its database, verifier, limiter)."""
+        """What the app built once (its services: the database, the
+        verifier, the limiter)."""
         self.headers = headers
         """The request's headers, by lowercase name: `dict(scope["headers"])`."""
         self._query: dict[str, str] | None = None
@@ -134,12 +146,16 @@ class BodyTooLarge(Exception):
         self.max_bytes = max_bytes
 
 
+Location = Literal["path", "query", "header"]
+"""Where a parameter is (OpenAPI's `in`; the contract has no cookie ones)."""
+
+
 class Parameter:
     """Where one parameter of an operation comes from."""
 
     __slots__ = ("_header", "key", "location", "name", "required")
 
-    def __init__(self, name: str, location: str, key: str, required: bool) -> None:
+    def __init__(self, name: str, location: Location, key: str, required: bool) -> None:
         self.name = name
         self.location = location
         self.key = key
@@ -292,7 +308,14 @@ class OperationRoute(Route):
         """The route as an ASGI app, where a router dispatches to it."""
         app = scope["app"]
         path_params = scope.get("path_params", {})
-        call = Call(scope, receive, path_params, app.state, dict(scope["headers"]))
+        call = Call(
+            self.operation,
+            scope,
+            receive,
+            path_params,
+            app.state,
+            dict(scope["headers"]),
+        )
         await send_answer(send, await self.answer(call))
 
 
@@ -319,6 +342,10 @@ class Operation:
     for a body that is not JSON."""
     statuses: tuple[int, ...]
     security: list[dict[str, list[str]]]
+    subject: str | None
+    """The path parameter the caller's token subject must equal, the one the
+    contract marks `x-token-subject`; None where no parameter names the
+    caller."""
 
     @property
     def public(self) -> bool:

@@ -11,23 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from tools import openapi
 
-from impl.settings import PROJECT_ROOT
-
-CONTRACT: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
-METHODS = ("get", "put", "post", "delete", "patch")
+CONTRACT: dict[str, Any] = openapi.load()
+METHODS = openapi.METHODS
 Schema = dict[str, Any]
 
 
 def resolve(node: Schema) -> Schema:
     """A node with its $ref chain followed; sibling keywords win, as in 3.1."""
-    while "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
+    return openapi.resolve(CONTRACT, node)
 
 
 def types(schema: Schema) -> list[str]:

@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy.engine import make_url
 
-from impl.http.app import create_app
+from impl.app import create_app
 from impl.settings import Settings
 
 
@@ -89,7 +89,9 @@ def service_process(
             process = subprocess.Popen(
                 [sys.executable, "-m", "impl", *args],
                 cwd=root,
-                env={**env, "PORT": str(port)},
+                # Strict unless a test says otherwise: an undocumented
+                # status fails it (impl/http/errors.UndocumentedStatuses).
+                env={"STRICT_CONTRACT": "true", **env, "PORT": str(port)},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

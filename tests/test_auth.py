@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from impl.auth.verifier import Verifier, build_verifier
-from impl.http.errors import Unauthorized
+from impl.problems import Unauthorized
 from impl.settings import Settings, SettingsError
 from tests.support import JwksServer, Keys, LiveServer, changed
 

@@ -8,11 +8,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from impl import facts
+from generated.facts import MAX_BODY_BYTES
 from tests import contract
 from tests.support import Api, Database
 
-LIMIT = facts.max_body_bytes()
+LIMIT = MAX_BODY_BYTES
 MEDIA_TYPES = {
     o.method.upper(): o.media_type for o in contract.operations() if o.media_type
 }

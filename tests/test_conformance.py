@@ -13,38 +13,26 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from impl.settings import PROJECT_ROOT
 from runtime.routes import OperationRoute
 from tests import contract
 from tests.support import Keys, LiveServer
+from tools import openapi
 
-CONTRACT = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
-METHODS = {"get", "put", "post", "delete", "patch"}
+CONTRACT = contract.CONTRACT
 BIN = Path(sys.executable).parent
 
 
 def contract_operations() -> dict[tuple[str, str], dict[str, Any]]:
-    operations = {}
-    for path, item in CONTRACT["paths"].items():
-        for method in METHODS & item.keys():
-            operation = dict(item[method])
-            operation["parameters"] = [
-                *item.get("parameters", []),
-                *operation.get("parameters", []),
-            ]
-            operations[(path, method)] = operation
-    return operations
+    return {
+        (path, method): operation
+        for path, method, operation in openapi.operations(CONTRACT)
+    }
 
 
 def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    return contract.resolve(node)
 
 
 def parameters(operation: dict[str, Any]) -> set[tuple[str, str, bool]]:

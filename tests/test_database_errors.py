@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from impl.db.database import asyncpg_url
+from impl.db.urls import asyncpg_url
 from impl.http.errors import database_error_status
 from impl.settings import Settings
 

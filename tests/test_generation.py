@@ -17,16 +17,16 @@ import pytest
 import yaml
 
 from generated.routes import OPERATIONS, build_routes
-from impl.facts import max_body_bytes
-from impl.http.contexts import public_context, request_context
-from impl.settings import PROJECT_ROOT
+from impl.app import Handlers
+from impl.contexts import public_context, request_context
+from impl.settings import PROJECT_ROOT, Settings
 from impl.tasks import handlers
 from runtime.binding import HandlerBindingError
 from runtime.routes import SecurityBindingError
 from tests.scratch import scratch_copy
 from tests.support import Keys
 
-HANDLERS = handlers.Handlers(max_tasks_per_user=1000, metrics_enabled=True)
+HANDLERS = Handlers(Settings())
 
 
 def handlers_except(**changes: Any) -> SimpleNamespace:
@@ -40,7 +40,6 @@ def build(candidate: object) -> None:
         candidate,  # type: ignore[arg-type]
         {"bearerAuth": request_context},
         public_context,
-        max_body_bytes(),
     )
 
 
@@ -50,9 +49,7 @@ def test_the_real_handlers_bind() -> None:
 
 def test_a_security_scheme_without_a_context_stops_the_app_naming_it() -> None:
     with pytest.raises(SecurityBindingError, match=r"listTasks requires bearerAuth"):
-        build_routes(
-            HANDLERS, {"cookieAuth": request_context}, public_context, max_body_bytes()
-        )
+        build_routes(HANDLERS, {"cookieAuth": request_context}, public_context)
 
 
 def test_a_missing_handler_stops_the_app_naming_the_operation() -> None:
@@ -84,13 +81,14 @@ def run_generator(
         [
             sys.executable,
             "-c",
-            "import sys, pathlib, generate\n"
+            "import sys, pathlib\n"
+            "from tools import generate\n"
             "target, spec = map(pathlib.Path, sys.argv[1:])\n"
             "generate.generate_into(target, spec)",
             str(target),
             str(spec),
         ],
-        cwd=PROJECT_ROOT / "tools",
+        cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -109,7 +107,7 @@ def test_generation_is_deterministic_and_up_to_date(tmp_path: Path) -> None:
     generate_into(second)
 
     names = sorted(p.name for p in first.glob("*.py"))
-    assert names == ["__init__.py", "models.py", "routes.py"]
+    assert names == ["__init__.py", "facts.py", "models.py", "routes.py"]
     assert names == sorted(p.name for p in second.glob("*.py"))
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
@@ -462,10 +460,12 @@ def test_make_check_refuses_a_misspelt_bind_parameter_in_a_statement(
     assert "$(BIN)/python -m impl --check" in check
 
     with scratch_copy(tmp_path, database_url, keys) as scratch:
-        handlers_py = scratch.root / "impl" / "tasks" / "handlers.py"
-        source = handlers_py.read_text()
+        statements_py = scratch.root / "impl" / "tasks" / "statements.py"
+        source = statements_py.read_text()
         assert source.count('bindparam("task")') == 1
-        handlers_py.write_text(source.replace('bindparam("task")', 'bindparam("tsak")'))
+        statements_py.write_text(
+            source.replace('bindparam("task")', 'bindparam("tsak")')
+        )
         result = scratch.service("--check")
 
     assert result.returncode != 0

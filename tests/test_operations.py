@@ -13,7 +13,7 @@ from pythonjsonlogger.json import JsonFormatter
 from impl.db.database import open_database
 from impl.http.logs import JSON_FIELDS, RequestIdFilter, request_id
 from impl.settings import Settings
-from impl.tasks.housekeeping import purge_expired_keys
+from impl.tasks.idempotency import purge_expired_keys
 from tests.contract import problems
 from tests.support import Api, Database
 

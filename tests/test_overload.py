@@ -9,11 +9,18 @@ import time
 import httpx
 import pytest
 
-from impl.db.database import AtCapacity, Bound, open_database
+from impl.db.database import AtCapacity, open_database
+from impl.db.statements import Bound
 from impl.settings import Settings
 from tests.support import Keys, LiveServer, changed
 
-SLEEP = Bound("SELECT pg_sleep(0.2)", [], idempotent=True, summary="SELECT sleep")
+SLEEP = Bound(
+    "SELECT pg_sleep(0.2)",
+    [],
+    idempotent=True,
+    operation="SELECT",
+    summary="SELECT sleep",
+)
 
 
 def test_past_db_max_waiting_a_statement_is_refused_at_once(settings: Settings) -> None:
@@ -41,7 +48,9 @@ def test_waiting_statements_take_turns_in_arrival_order(settings: Settings) -> N
         async with open_database(one_at_a_time, settings.database_url) as database:
 
             async def numbered(number: int) -> None:
-                sleep = Bound("SELECT pg_sleep(0.02)", [], True, "SELECT sleep")
+                sleep = Bound(
+                    "SELECT pg_sleep(0.02)", [], True, "SELECT", "SELECT sleep"
+                )
                 await database.fetch(sleep)
                 finished.append(number)
 

@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
-from impl import facts
+from generated.facts import MAX_BODY_BYTES
 from impl.settings import Settings
 from tests import contract
 from tests.support import Api, Database, Keys, LiveServer, changed, free_port
@@ -170,7 +170,7 @@ def version_mismatch(w: World) -> httpx.Response:
 
 
 def body_too_large(w: World) -> httpx.Response:
-    body = json.dumps({"title": "x" * facts.max_body_bytes()})
+    body = json.dumps({"title": "x" * MAX_BODY_BYTES})
     return w.alice.create(content=body, headers={"Content-Type": "application/json"})
 
 
@@ -224,7 +224,7 @@ def at_capacity(w: World) -> httpx.Response:
 
 
 def shutting_down(w: World, server: LiveServer) -> httpx.Response:
-    drain = server.app.state.drain
+    drain = server.app.state.services.drain
     drain.draining = True
     try:
         return httpx.get(f"{server.base_url}/ready")

@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from impl.db.database import Bound
+from impl.db.statements import Bound
 from tests import contract
 from tests.support import Api, Database, LiveServer
 
@@ -47,7 +47,7 @@ ANALYZE;
 def captured(server: LiveServer) -> Iterator[list[tuple[str, Any]]]:
     """Every statement the service sends, with its arguments, as it sends it."""
     statements: list[tuple[str, Any]] = []
-    database = server.app.state.database
+    database = server.app.state.services.open_database()
     send = database._run
 
     async def capture(statement: Bound) -> Any:

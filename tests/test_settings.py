@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from impl.db.database import asyncpg_url
+from impl.db.urls import asyncpg_url
 from impl.settings import PROJECT_ROOT, Settings, SettingsError, variables
 
 NEON_POOLED = (

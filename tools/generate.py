@@ -20,14 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
 from datamodel_code_generator.format import Formatter, PythonVersion
 from fastapi_code_generator.cli import generate_code
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi.yaml"
+from tools.openapi import METHODS, ROOT, SPEC, load, resolve_named
+
 OUTPUT = ROOT / "generated"
 TEMPLATES = ROOT / "tools" / "templates"
 
@@ -48,7 +47,7 @@ def not_nullable_optionals(spec: Path) -> defaultdict[str, dict[str, Any]]:
     contract refuses (a merge patch's `title: null`). Each such schema's
     model names them in `__not_nullable__`, which runtime.models enforces.
     """
-    contract = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    contract = load(spec)
     found: defaultdict[str, dict[str, Any]] = defaultdict(dict)
     for name, schema in contract.get("components", {}).get("schemas", {}).items():
         required = set(schema.get("required", []))
@@ -57,7 +56,7 @@ def not_nullable_optionals(spec: Path) -> defaultdict[str, dict[str, Any]]:
             for field, raw in schema.get("properties", {}).items()
             if field not in required
             and "default" not in raw
-            and "null" not in _types(_resolve(contract, raw)[1])
+            and "null" not in _types(resolve_named(contract, raw)[1])
         )
         if fields:
             # Written in sorted order, so that the bytes never vary.
@@ -139,7 +138,6 @@ def write_routes(spec: Path, target_dir: Path) -> None:
 # NUL. Strings with an `enum`, a `const` or a `format` are not free text: their
 # grammar already excludes it. Header values cannot carry NUL at all (RFC 9110,
 # section 5.5), so header parameters are exempt.
-METHODS = ("get", "put", "post", "delete", "patch")
 # Strings that hold NUL somewhere; a pattern that rejects NUL rejects them all.
 NUL_PROBES = ("\x00", "a\x00", "\x00a", "a\x00a", "a b\x00c d")
 ADVICE = (
@@ -148,23 +146,11 @@ ADVICE = (
 )
 
 
-def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The node a $ref chain ends at, and the name of the last schema on it."""
-    name = ""
-    while "$ref" in node:
-        name = node["$ref"]
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return name, node
-
-
 def _free_text(
     spec: dict[str, Any], schema: dict[str, Any], where: str
 ) -> Iterator[str]:
     """Where a free-text string under `schema` may hold NUL."""
-    ref, node = _resolve(spec, schema)
+    ref, node = resolve_named(spec, schema)
     where = ref or where
     types = node.get("type", [])
     types = [types] if isinstance(types, str) else types
@@ -192,12 +178,14 @@ def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
                 continue
             at = f"{method.upper()} {path}"
             for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
-                _, parameter = _resolve(spec, raw)
+                _, parameter = resolve_named(spec, raw)
                 if parameter["in"] in {"path", "query"}:
                     for place in _free_text(spec, parameter["schema"], "schema"):
                         places[f"{at}: parameter {parameter['name']} ({place})"] = None
             body = operation.get("requestBody", {})
-            for media, content in _resolve(spec, body)[1].get("content", {}).items():
+            for media, content in (
+                resolve_named(spec, body)[1].get("content", {}).items()
+            ):
                 for place in _free_text(spec, content.get("schema", {}), "schema"):
                     places[f"{at}: {media} body, {place}"] = None
     return [f"{place}: {ADVICE}" for place in places]
@@ -218,7 +206,7 @@ def unnamable_properties(spec: dict[str, Any]) -> list[str]:
 
 
 def check_rules(spec: Path) -> None:
-    contract = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    contract = load(spec)
     violations = nul_rule_violations(contract) + unnamable_properties(contract)
     if violations:
         raise ContractRuleError(

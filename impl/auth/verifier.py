@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,9 +23,9 @@ from jwt import PyJWK
 from impl.auth import dev_keys
 from impl.auth.remote_keys import RemoteJwks
 from impl.auth.static_keys import StaticJwks
-from impl.http.errors import Forbidden, ProblemName, Unauthorized
+from impl.problems import Forbidden, ProblemName, Unauthorized
 from impl.settings import Settings, SettingsError
-from runtime.routes import Call
+from runtime.routes import Call, Operation
 
 logger = logging.getLogger(__name__)
 
@@ -303,8 +304,9 @@ def _unverified_claim(token: str, claim: str) -> object:
     return jwt.decode(token, options={"verify_signature": False}).get(claim)
 
 
-async def authenticated_user(call: Call) -> str:
-    """The caller's user id: a verified token whose `sub` is the path's user."""
+async def authenticated_user(call: Call, verifier: Verifier) -> str:
+    """The caller's user id: a verified token whose `sub` is the path
+    parameter the operation names the caller by (`x-token-subject`)."""
     header = call.header(b"authorization")
     if not header:
         raise Unauthorized(ProblemName.TOKEN_MISSING, "A bearer token is required.")
@@ -314,9 +316,25 @@ async def authenticated_user(call: Call) -> str:
             ProblemName.TOKEN_MALFORMED,
             "Send the token as `Authorization: Bearer <token>`.",
         )
-    verifier: Verifier = call.state.verifier
     claims = await verifier.verify(token.strip())
     subject = claims["sub"]
-    if not isinstance(subject, str) or subject != call.path_params.get("user_id"):
+    caller = call.path_params.get(call.operation.subject or "")
+    if not isinstance(subject, str) or subject != caller:
         raise Forbidden()
     return subject
+
+
+class CallerBindingError(RuntimeError):
+    """A secured operation names no path parameter for its caller."""
+
+
+def check_callers(operations: Sequence[Operation]) -> None:
+    """CallerBindingError, saying what to mark where, unless every secured
+    operation names the path parameter its token's subject must equal."""
+    unnamed = [o.operation_id for o in operations if not o.public and not o.subject]
+    if unnamed:
+        raise CallerBindingError(
+            f"{', '.join(unnamed)} name no caller: mark the path parameter that"
+            " the token's subject must equal with `x-token-subject: true` in"
+            " openapi.yaml"
+        )

@@ -1,9 +1,8 @@
-"""The asyncpg pool, the statements it runs, and the per-request access.
+"""The asyncpg pool, how statements run on it, and the per-request access.
 
-SQLAlchemy Core builds every statement from the SQLModel tables; `compile`
-turns each one, once, at import, into asyncpg SQL with positional
-parameters. Requests run them on an asyncpg pool: no ORM session, no
-greenlet, no result layer between the driver and the handler.
+Requests run the compiled statements (impl/db/statements.py) on an asyncpg
+pool: no ORM session, no greenlet, no result layer between the driver and
+the handler.
 
 Every statement runs on its own, in PostgreSQL's implicit transaction, so it
 costs one round trip on a warm connection. Behind a transaction pooler that
@@ -14,196 +13,19 @@ statement runs inside BEGIN ... COMMIT instead: four round trips.
 
 import asyncio
 import logging
-import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, get_type_hints
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from opentelemetry.trace import SpanKind, Tracer
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from impl import metrics, tracing
+from impl.db.statements import Bound, Record
+from impl.db.urls import asyncpg_url
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-# libpq's sslmode values, as asyncpg's `ssl` argument understands them.
-VERIFIED_SSLMODES = {"require", "verify-ca", "verify-full"}
-# Parameters libpq accepts but asyncpg rejects; asyncpg cannot do channel
-# binding, and verified TLS gives the protection it was asked for.
-DROPPED_PARAMETERS = {"channel_binding", "sslmode", "sslrootcert", "sslnegotiation"}
-DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-
-Record = Mapping[str, Any]
-"""An asyncpg record: its columns by name, and `dict(record)`."""
-
-
-def asyncpg_url(url: str) -> tuple[str, dict[str, Any]]:
-    """Normalize any PostgreSQL URL (a Neon one pasted as-is included).
-
-    Returns a postgresql:// URL asyncpg accepts and the extra connect
-    arguments that replace the libpq-only query parameters.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
-        raise ValueError(
-            f"DATABASE_URL must be a postgresql:// URL, got {parts.scheme}://"
-        )
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    sslmode = query.get("sslmode", "")
-    connect_args: dict[str, Any] = {}
-    if sslmode in VERIFIED_SSLMODES:
-        # Stricter than libpq's `require`, which skips verification: Neon's
-        # certificates are publicly trusted, so verifying costs nothing.
-        context = ssl.create_default_context(cafile=query.get("sslrootcert"))
-        context.check_hostname = sslmode != "verify-ca"
-        connect_args["ssl"] = context
-    elif sslmode == "disable":
-        connect_args["ssl"] = False
-    elif sslmode in {"allow", "prefer"}:
-        connect_args["ssl"] = "prefer"
-    kept = {k: v for k, v in query.items() if k not in DROPPED_PARAMETERS}
-    normalized = parts._replace(scheme="postgresql", query=urlencode(kept))
-    return urlunsplit(normalized), connect_args
-
-
-def sqlalchemy_url(url: str) -> tuple[str, dict[str, Any]]:
-    """The same, for SQLAlchemy's asyncpg driver (Alembic's migrations)."""
-    dsn, connect_args = asyncpg_url(url)
-    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1), connect_args
-
-
-ParamsT = TypeVar("ParamsT", bound=Mapping[str, Any])
-"""A statement's parameters: a TypedDict, so that mypy checks every call."""
-
-
-class StatementParameterError(TypeError):
-    """A statement binds a name its parameters type does not declare."""
-
-
-@dataclass(frozen=True, slots=True)
-class Statement(Generic[ParamsT]):
-    """One SQLAlchemy Core statement, compiled once for asyncpg.
-
-    Its bind parameters are the keys of `ParamsT`. A key whose value is a
-    dict (such as `new`, a request body's fields) fills every bind named
-    `<key>_<field>`.
-    """
-
-    sql: str
-    names: tuple[str, ...]
-    """The bind parameters, in the order of $1, $2, ..."""
-    sources: tuple[tuple[str, str | None], ...]
-    """Where each comes from: (key of the parameters, field of its dict or None)."""
-    defaults: Mapping[str, Any]
-    """Values SQLAlchemy bound itself (literals such as `version + 1`)."""
-    converters: Mapping[str, Callable[[Any], Any]]
-    """SQLAlchemy's bind processors, for the few types that have one."""
-    idempotent: bool
-    """Safe to run again after a lost connection (see `Database.fetch`)."""
-    summary: str
-    """What it does, in a few words that start with its SQL operation
-    (`SELECT task`): the statement's name in metrics and traces."""
-
-    def __call__(self, params: ParamsT) -> "Bound":
-        """The statement with its arguments, ready to run: `GET({...})`."""
-        return Bound(self.sql, self.arguments(params), self.idempotent, self.summary)
-
-    def arguments(self, params: ParamsT) -> list[Any]:
-        values = []
-        for name, (key, field) in zip(self.names, self.sources, strict=True):
-            if name in self.defaults:
-                value = self.defaults[name]
-            elif field is None:
-                value = params[key]
-            else:
-                value = params[key][field]
-            converter = self.converters.get(name)
-            values.append(value if converter is None else converter(value))
-        return values
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """A statement's SQL and its arguments in the order of $1, $2, ..."""
-
-    sql: str
-    arguments: list[Any]
-    idempotent: bool
-    summary: str
-
-    @property
-    def operation(self) -> str:
-        """Its SQL operation: SELECT, INSERT, UPDATE or DELETE."""
-        return self.summary.partition(" ")[0]
-
-
-SQL_OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
-
-
-def _source(name: str, keys: frozenset[str]) -> tuple[str, str | None] | None:
-    if name in keys:
-        return name, None
-    prefix, _, field = name.partition("_")
-    return (prefix, field) if prefix in keys and field else None
-
-
-def compile_statement(
-    statement: ClauseElement,
-    params: type[ParamsT],
-    *,
-    idempotent: bool,
-    summary: str,
-) -> Statement[ParamsT]:
-    """Compile once, at import: building SQL per request costs more than
-    running it. StatementParameterError names any bind `params` lacks.
-
-    `summary` names the statement in metrics and traces, as OpenTelemetry's
-    `db.query.summary` does: its operation, then what it works on. A write
-    that SQL spells as a SELECT over data-modifying CTEs is named by the
-    write (`DELETE task`).
-    """
-    if summary.partition(" ")[0] not in SQL_OPERATIONS:
-        raise ValueError(
-            f"summary {summary!r} must start with one of {', '.join(SQL_OPERATIONS)}"
-        )
-    compiled = statement.compile(dialect=DIALECT)
-    assert isinstance(compiled, SQLCompiler)
-    names = tuple(compiled.positiontup or ())
-    defaults = {
-        name: bind.effective_value
-        for name, bind in compiled.binds.items()
-        if name in names and not bind.required
-    }
-    keys = frozenset(get_type_hints(params))
-    sources = {name: _source(name, keys) for name in names}
-    unknown = sorted(
-        n for n, src in sources.items() if src is None and n not in defaults
-    )
-    if unknown:
-        raise StatementParameterError(
-            f"{params.__name__} has no key for the bind parameters {unknown}: "
-            f"add them to {params.__name__}, or correct their names"
-        )
-    # Tuple-valued processors serve only expanding IN lists, which these
-    # statements never use (arrays bind as one value: `= ANY($n)`).
-    processors: Mapping[str, Any] = compiled._bind_processors
-    return Statement(
-        sql=compiled.string,
-        names=names,
-        sources=tuple(sources[name] or (name, None) for name in names),
-        defaults=defaults,
-        converters={name: processors[name] for name in names if name in processors},
-        idempotent=idempotent,
-        summary=summary,
-    )
-
 
 DRIVER_ERRORS = (
     asyncpg.PostgresError,

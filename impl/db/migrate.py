@@ -21,7 +21,7 @@ from sqlalchemy import Connection, NullPool, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from impl.db import embedded
-from impl.db.database import sqlalchemy_url
+from impl.db.urls import sqlalchemy_url
 from impl.settings import PROJECT_ROOT, Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent / "alembic"

@@ -22,8 +22,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl import metrics
+from impl.drain import Drain
 from impl.http import errors
-from impl.http.drain import Drain
 from impl.http.logs import REQUEST_ID_HEADER, AccessLog, request_id, request_id_of
 from impl.tracing import ServerSpans, current_ids
 from runtime.routes import Call, OperationRoute, OperationRouter, send_answer
@@ -46,6 +46,7 @@ class Edge:
         durations: metrics.RequestDurations | None,
         spans: ServerSpans | None,
         cors: Callable[[ASGIApp], ASGIApp] | None,
+        undocumented: errors.UndocumentedStatuses,
     ) -> None:
         self.router = OperationRouter(routes)
         self.fallback = fallback
@@ -54,6 +55,7 @@ class Edge:
         self.access_log = access_log
         self.durations = durations
         self.spans = spans
+        self.undocumented = undocumented
         self.cross_origin = None if cors is None else cors(self._dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,11 +112,16 @@ class Edge:
         headers: Mapping[bytes, bytes],
     ) -> int:
         """Answer an operation; its errors become problems here, in place."""
-        call = Call(scope, receive, scope["path_params"], self.state, headers)
+        operation = route.operation
+        call = Call(
+            operation, scope, receive, scope["path_params"], self.state, headers
+        )
         try:
             answer = await route.answer(call)
         except Exception as error:
             answer = errors.answer_for(error)
+            if answer.status not in operation.statuses:
+                answer = self.undocumented.answered(operation, answer, error)
         answer.headers.extend(extra)
         await send_answer(send, answer)
         return answer.status

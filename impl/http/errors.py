@@ -1,20 +1,15 @@
 """Every error becomes an RFC 9457 problem, here and nowhere else.
 
-Handlers and contexts raise `Problem` (or let the routes, FastAPI, Starlette
-and the database raise their own exceptions); `answer_for` turns each into
-`application/problem+json` with the status the contract documents for it,
-for the edge (impl/http/edge.py) on the operations' path and, through the
-exception handlers `install` registers, for FastAPI everywhere else.
-Database errors are mapped by SQLSTATE.
-
-A problem is named as the contract's examples name it (ProblemName), and
-takes its status and `type` from that example: the contract states them
-once. check_problem_names() stops the app at startup on a name it lacks.
+Handlers and contexts raise a `Problem` (impl/problems.py), or let the
+routes, FastAPI, Starlette and the database raise their own exceptions;
+`answer_for` turns each into `application/problem+json` with the status the
+contract documents for it, for the edge (impl/http/edge.py) on the
+operations' path and, through the exception handlers `install` registers,
+for FastAPI everywhere else. Database errors are mapped by SQLSTATE.
 """
 
 import logging
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -23,99 +18,24 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from generated.facts import PROBLEMS
 from generated.models import FieldError
 from generated.models import Problem as ProblemBody
-from impl import facts
 from impl.db.database import (
     DRIVER_ERRORS,
     AtCapacity,
     DatabaseUnreachable,
     is_lost_connection,
 )
-from runtime.routes import Answer, BodyTooLarge
+from impl.db.sqlstates import SqlState, SqlStateClass, sqlstate
+from impl.problems import Problem, ProblemName, retry_after
+from runtime.routes import Answer, BodyTooLarge, Operation
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_MEDIA_TYPE_BYTES = PROBLEM_MEDIA_TYPE.encode()
-RETRY_AFTER_SECONDS = "1"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-class ProblemName(StrEnum):
-    """Every problem the service names, by the name of its example in
-    openapi.yaml, which gives its status and its `type`."""
-
-    # S105 takes the TOKEN_ names for passwords: they name problems.
-
-    BODY_UNREADABLE = "BodyUnreadable"
-    CURSOR_INVALID = "CursorInvalid"
-    TOKEN_MISSING = "TokenMissing"  # noqa: S105
-    TOKEN_EXPIRED = "TokenExpired"  # noqa: S105
-    TOKEN_MALFORMED = "TokenMalformed"  # noqa: S105
-    SIGNING_KEY_UNKNOWN = "SigningKeyUnknown"
-    TOKEN_NOT_FOR_THIS_SERVICE = "TokenNotForThisService"  # noqa: S105
-    TOKEN_INVALID = "TokenInvalid"  # noqa: S105
-    OTHER_USERS_TASKS = "OtherUsersTasks"
-    TASK_NOT_FOUND = "TaskNotFound"
-    IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
-    IDEMPOTENCY_KEY_IN_PROGRESS = "IdempotencyKeyInProgress"
-    TASK_QUOTA_EXCEEDED = "TaskQuotaExceeded"
-    VERSION_MISMATCH = "VersionMismatch"
-    BODY_TOO_LARGE = "BodyTooLarge"
-    VALIDATION_FAILED = "ValidationFailed"
-    RATE_LIMITED = "RateLimited"
-    DATABASE_UNAVAILABLE = "DatabaseUnavailable"
-    AT_CAPACITY = "AtCapacity"
-    SHUTTING_DOWN = "ShuttingDown"
-    METRICS_OFF = "MetricsOff"
-
-
-def check_problem_names() -> None:
-    """ProblemNotInContract, saying what to add where, for a name the
-    contract lacks."""
-    for name in ProblemName:
-        facts.problem(name)
-
-
-class Problem(Exception):
-    """A named problem, with the detail and headers the client should see."""
-
-    def __init__(
-        self,
-        name: ProblemName,
-        detail: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.type = facts.problem(name)
-        self.detail = detail
-        self.headers = dict(headers or {})
-
-
-class NotFound(Problem):
-    def __init__(self) -> None:
-        super().__init__(ProblemName.TASK_NOT_FOUND, "Task not found.")
-
-
-class Unauthorized(Problem):
-    """401 with the RFC 6750 challenge; no error code when no token was sent."""
-
-    def __init__(self, name: ProblemName, detail: str) -> None:
-        challenge = (
-            'Bearer realm="todo-api"'
-            if name is ProblemName.TOKEN_MISSING
-            else f'Bearer error="invalid_token", error_description="{detail}"'
-        )
-        super().__init__(name, detail, {"WWW-Authenticate": challenge})
-
-
-class Forbidden(Problem):
-    def __init__(self) -> None:
-        super().__init__(
-            ProblemName.OTHER_USERS_TASKS,
-            "The token does not grant access to this user's tasks.",
-        )
 
 
 # RFC 9110's names, where Python's http module (before 3.13) still has RFC
@@ -162,7 +82,7 @@ def named_answer(
     errors: Sequence[Mapping[str, str]] | None = None,
 ) -> Answer:
     """The problem of this name, with its status and type from the contract."""
-    status, problem_type = facts.problem(name)
+    status, problem_type, _ = PROBLEMS[name]
     return problem_answer(status, detail, headers, errors, problem_type)
 
 
@@ -224,11 +144,6 @@ def _validation_error(exc: RequestValidationError) -> Answer:
     )
 
 
-def sqlstate(exc: BaseException) -> str:
-    code = getattr(exc, "sqlstate", None)
-    return code if isinstance(code, str) else ""
-
-
 # Errors that come from how the pooler or the server is set up, not from the
 # request: a prepared statement the pooler sent to another server connection
 # (26000, 42P05), a pooler's own protocol error (08P01).
@@ -236,23 +151,36 @@ POOLER_HINT = (
     "behind a transaction pooler that cannot keep prepared statements, "
     "set DB_STATEMENT_CACHE_SIZE=0"
 )
-CONFIGURATION_ERRORS = {
-    "26000": f"a prepared statement is missing on the server; {POOLER_HINT}",
-    "42P05": f"a prepared statement name is taken on the server; {POOLER_HINT}",
-    "08P01": "the pooler or the server broke the wire protocol",
+CONFIGURATION_ERRORS: dict[str, str] = {
+    SqlState.INVALID_SQL_STATEMENT_NAME: (
+        f"a prepared statement is missing on the server; {POOLER_HINT}"
+    ),
+    SqlState.DUPLICATE_PREPARED_STATEMENT: (
+        f"a prepared statement name is taken on the server; {POOLER_HINT}"
+    ),
+    SqlState.PROTOCOL_VIOLATION: "the pooler or the server broke the wire protocol",
+}
+CLIENT_VALUE_CLASSES = {
+    SqlStateClass.DATA_EXCEPTION,
+    SqlStateClass.INTEGRITY_CONSTRAINT_VIOLATION,
+}
+UNAVAILABLE_CLASSES = {
+    SqlStateClass.CONNECTION_EXCEPTION,
+    SqlStateClass.INSUFFICIENT_RESOURCES,
+    SqlStateClass.OPERATOR_INTERVENTION,
 }
 
 
 def database_error_status(exc: BaseException) -> int:
     """The status a database error deserves, by SQLSTATE class."""
     state = sqlstate(exc)
-    if state[:2] in {"22", "23"}:
+    if state[:2] in CLIENT_VALUE_CLASSES:
         # Data exceptions (22021: NUL in text, 22001: too long, ...) and
         # constraint violations are the client's values, never a server fault.
         return 422
     if state in CONFIGURATION_ERRORS:
         return 503
-    if is_lost_connection(exc) or state[:2] in {"08", "53", "57"}:
+    if is_lost_connection(exc) or state[:2] in UNAVAILABLE_CLASSES:
         # Connection lost, too many connections, server shutting down.
         return 503
     return 500
@@ -286,11 +214,6 @@ def database_unavailable() -> Answer:
     return named_answer(
         ProblemName.DATABASE_UNAVAILABLE, "The database is unavailable.", retry_after()
     )
-
-
-def retry_after() -> dict[str, str]:
-    """The header of an answer worth retrying soon (503, a 409 in progress)."""
-    return {"Retry-After": RETRY_AFTER_SECONDS}
 
 
 def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
@@ -336,7 +259,6 @@ async def _on_error(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    check_problem_names()
     for kind in (
         Problem,
         HTTPException,
@@ -348,3 +270,39 @@ def install(app: FastAPI) -> None:
         Exception,
     ):
         app.add_exception_handler(kind, _on_error)
+
+
+class UndocumentedStatuses:
+    """What happens to a problem whose status its operation does not document.
+
+    Strict (STRICT_CONTRACT, the test suite's setting), it is answered as
+    500, so that every test and schemathesis' not_a_server_error check fail
+    on it. Otherwise the client gets the problem as it is, and the log says
+    so once per operation and status, without costing the hot path anything:
+    the check runs only on an answer that is already an error.
+    """
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self._logged: set[tuple[str, int]] = set()
+
+    def answered(
+        self, operation: Operation, answer: Answer, error: Exception
+    ) -> Answer:
+        if answer.status == 500:
+            # An unhandled error, already logged as one.
+            return answer
+        seen = (operation.operation_id, answer.status)
+        if seen not in self._logged:
+            self._logged.add(seen)
+            logger.error(
+                "%s answered %d, a status openapi.yaml does not document for it"
+                " (%r): document it among the operation's responses, or raise"
+                " another problem",
+                operation.operation_id,
+                answer.status,
+                error,
+            )
+        if self.strict:
+            return problem_answer(500, "Internal Server Error")
+        return answer

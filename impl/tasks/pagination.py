@@ -16,31 +16,24 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, Literal, TypedDict
 from uuid import UUID
 
 from sqlalchemy import Column, ColumnElement, and_, bindparam, tuple_
 
-from impl.http.errors import Problem, ProblemName
+from impl.db.statements import Record
+from impl.problems import InvalidCursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_BYTES = 12
 
 AFTER_VALUE = "after_value"
 AFTER_ID = "after_id"
-
-
-class InvalidCursor(Problem):
-    def __init__(self) -> None:
-        super().__init__(
-            ProblemName.CURSOR_INVALID,
-            "The cursor is not one this list issued; start from the first page.",
-        )
 
 
 class UnsortableColumn(TypeError):
@@ -166,3 +159,47 @@ def after(
     if descending:
         return [position < bound]
     return [position > bound, key.is_(None)] if key.nullable else [position > bound]
+
+
+After = Literal["value", "null"] | None
+"""Where a page starts: at the first task, or after a cursor's sort value
+(or after one whose sort value is NULL)."""
+
+
+class Position(TypedDict, total=False):
+    """Where a page starts, as the list statement binds it (`after`)."""
+
+    after_value: Any
+    after_id: UUID
+
+
+class Keyset:
+    """One list request's pages: where its page starts, read from the cursor
+    on the way in, and the cursor of the next page on the way out.
+
+    A cursor is valid only for the list that issued it: its scope is the
+    user, the sort and the filters set.
+    """
+
+    __slots__ = ("after", "key", "position", "scope")
+
+    def __init__(
+        self, key: Column[Any], scope: Sequence[object], cursor: str | None
+    ) -> None:
+        self.key = key
+        self.scope = json.dumps(scope, sort_keys=True, default=str)
+        self.after: After = None
+        self.position: Position = {}
+        if cursor is not None:
+            value, task_id = decode(self.scope, key, cursor)
+            self.after = "null" if value is None else "value"
+            self.position = {"after_value": value, "after_id": task_id}
+
+    def next_cursor(self, page: Record) -> bytes:
+        """The next page's cursor as a JSON value (`null` on the last page),
+        from the list statement's row: whether more tasks follow, and the
+        sort key and id of the page's last one."""
+        if not page["more"]:
+            return b"null"
+        [last_key], [last_id] = page["last_key"], page["last_id"]
+        return b'"%s"' % encode(self.scope, self.key, last_key, last_id).encode()

@@ -3,18 +3,8 @@
 import re
 from dataclasses import dataclass
 
-from impl.http.errors import Problem, ProblemName
-
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 VERSION = re.compile(r"[0-9]{1,9}")
-
-
-class PreconditionFailed(Problem):
-    def __init__(self) -> None:
-        super().__init__(
-            ProblemName.VERSION_MISMATCH,
-            "The task has changed since that version; fetch it again.",
-        )
 
 
 def etag(version: int) -> str:

@@ -8,10 +8,13 @@ status and model, every documented error status with its description, and
 whether the operation is public (`security: []`).
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi_code_generator.parser import OpenAPIParser
+
+from tools.openapi import METHODS, operations, resolve
 
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 # The types datamodel-code-generator gives these formats in generated/models.py,
@@ -42,16 +45,6 @@ CONSTRAINTS = {
 }
 # FastAPI's order: the path's parameters, then the query's, then headers.
 LOCATIONS = ("path", "query", "header")
-METHODS = ("get", "put", "post", "delete", "patch")
-
-
-def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +147,14 @@ def describe_operation(
             if name not in everywhere(spec)
         },
         "statuses": sorted(responses),
+        "subject": next(
+            (
+                p["name"]
+                for p in map(lambda raw: resolve(spec, raw), raws)
+                if p.get("x-token-subject") and p["in"] == "path"
+            ),
+            None,
+        ),
     }
 
 
@@ -199,7 +200,117 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
         "models": models,
         "type_imports": imports,
         "optional_headers": optional_headers,
+        "facts": contract_facts(spec),
     }
+
+
+def constant_name(name: str) -> str:
+    """`IdempotencyKey` or `createTask` as a constant's name: IDEMPOTENCY_KEY."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
+def contract_facts(spec: dict[str, Any]) -> dict[str, Any]:
+    """What generated/facts.py states: the contract's values that the service
+    acts on, so that it never reads them from the YAML at run time."""
+    components = spec.get("components", {})
+    responses = components.get("responses", {})
+    limits = [
+        r["x-max-body-bytes"] for r in responses.values() if "x-max-body-bytes" in r
+    ]
+    if len(limits) != 1:
+        raise ValueError(
+            "openapi.yaml must give one response (the 413) an x-max-body-bytes, "
+            f"the largest request body; it gives {len(limits)}"
+        )
+    all_operations = operations(spec)
+    return {
+        "title": spec["info"]["title"],
+        "version": spec["info"]["version"],
+        "max_body_bytes": limits[0],
+        "lifetimes": {
+            constant_name(name): parameter["x-lifetime-seconds"]
+            for name, parameter in components.get("parameters", {}).items()
+            if "x-lifetime-seconds" in parameter
+        },
+        "locations": _locations(spec, all_operations),
+        "cors_methods": sorted({method.upper() for _, method, _ in all_operations}),
+        "cors_request_headers": _request_headers(spec, all_operations),
+        "cors_response_headers": sorted(
+            {
+                name
+                for _, _, operation in all_operations
+                for response in operation["responses"].values()
+                for name in resolve(spec, response).get("headers", {})
+            }
+        ),
+        "problems": _problems(responses),
+    }
+
+
+def _locations(
+    spec: dict[str, Any], all_operations: list[tuple[str, str, dict[str, Any]]]
+) -> dict[str, str]:
+    """Per operation whose success has a Location header, the path of the GET
+    its response links to: where what it created lives."""
+    paths = {o["operationId"]: (path, method) for path, method, o in all_operations}
+    found = {}
+    for _, _, operation in all_operations:
+        codes = sorted(int(code) for code in operation["responses"])
+        success = resolve(spec, operation["responses"][str(min(codes))])
+        if "Location" not in success.get("headers", {}):
+            continue
+        targets = [
+            paths[link["operationId"]][0]
+            for link in success.get("links", {}).values()
+            if paths[link["operationId"]][1] == "get"
+        ]
+        if not targets:
+            raise ValueError(
+                f"{operation['operationId']} answers with a Location: link its "
+                "success response to the GET operation of what it creates"
+            )
+        found[f"{constant_name(operation['operationId'])}_LOCATION"] = targets[0]
+    return found
+
+
+def _request_headers(
+    spec: dict[str, Any], all_operations: list[tuple[str, str, dict[str, Any]]]
+) -> list[str]:
+    """What a browser may send: every header parameter, the Authorization the
+    security schemes need and the Content-Type of a body."""
+    headers = (
+        {"Content-Type"}
+        if any("requestBody" in o for _, _, o in all_operations)
+        else set()
+    )
+    schemes = spec.get("components", {}).get("securitySchemes", {}).values()
+    if any(s.get("type") == "http" or s.get("in") == "header" for s in schemes):
+        headers.add("Authorization")
+    for _, _, operation in all_operations:
+        for raw in operation["parameters"]:
+            parameter = resolve(spec, raw)
+            if parameter["in"] == "header":
+                headers.add(parameter["name"])
+    return sorted(headers)
+
+
+def _problems(responses: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every problem the contract names: an example of a problem response."""
+    found: dict[str, dict[str, Any]] = {}
+    for response in responses.values():
+        for media, content in response.get("content", {}).items():
+            if media != "application/problem+json":
+                continue
+            for name, example in content.get("examples", {}).items():
+                value = example["value"]
+                found[name] = {
+                    "member": constant_name(name),
+                    "name": name,
+                    "status": int(value["status"]),
+                    "type": value["type"],
+                    "title": value["title"],
+                }
+    return [found[name] for name in sorted(found)]
 
 
 visit = get_operation_details

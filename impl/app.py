@@ -1,6 +1,7 @@
-"""The application: the generated routes bound to the handlers in impl/.
+"""The application, composed: the generated routes bound to the handlers,
+the services built once, the edge in front.
 
-`create_app()` is the ASGI factory (`uvicorn impl.http.app:create_app --factory`).
+`create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
 """
 
 import asyncio
@@ -13,38 +14,60 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from generated.routes import Handlers, build_routes
-from impl import facts, metrics, tracing
-from impl.auth.verifier import build_verifier
-from impl.db import embedded, migrate
-from impl.db.database import open_database
-from impl.http import contract, docs, errors
-from impl.http.contexts import (
+from generated import routes
+from generated.facts import (
+    CORS_METHODS,
+    CORS_REQUEST_HEADERS,
+    CORS_RESPONSE_HEADERS,
+    TITLE,
+    VERSION,
+)
+from generated.routes import OPERATIONS, build_routes
+from impl import metrics, tracing
+from impl.auth.verifier import build_verifier, check_callers
+from impl.contexts import (
     PublicContext,
     RequestContext,
+    Services,
     public_context,
     request_context,
 )
-from impl.http.drain import Drain
+from impl.db import embedded, migrate
+from impl.db.database import open_database
+from impl.drain import Drain
+from impl.http import contract, docs, errors
 from impl.http.edge import Edge
 from impl.http.logs import REQUEST_ID_HEADER, AccessLog
+from impl.probes import Probes
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
-from impl.tasks import handlers, housekeeping
+from impl.tasks import idempotency
+from impl.tasks.handlers import TaskHandlers
 from impl.tracing import TRACE_CONTEXT_HEADERS, ServerSpans
+from runtime.routes import OperationRoute
 
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
 
 
-def handlers_of(settings: Settings) -> Handlers[RequestContext, PublicContext]:
-    """The handlers, typed as the contract's protocol: mypy checks each
-    handler's signature at the handler (impl/tasks/handlers.py), and here
-    that none is missing; build_routes checks the same at startup."""
-    return handlers.Handlers(
-        max_tasks_per_user=settings.max_tasks_per_user,
-        metrics_enabled=settings.metrics_enabled,
-    )
+class Handlers(TaskHandlers, Probes):
+    """Every operation's handler: the tasks' (impl/tasks/handlers.py) and the
+    probes' (impl/probes.py). Each of those subclasses the generated
+    protocol, so mypy checks a handler's signature at the handler, and
+    refuses to build this class while one is missing; build_routes checks
+    the same at startup."""
+
+    def __init__(self, settings: Settings) -> None:
+        TaskHandlers.__init__(self, max_tasks_per_user=settings.max_tasks_per_user)
+        Probes.__init__(self, metrics_enabled=settings.metrics_enabled)
+
+
+def bind_routes(settings: Settings) -> list[OperationRoute]:
+    """The contract bound to the handlers and contexts, as every worker binds
+    it: whatever does not fit stops the service here, naming what."""
+    check_callers(OPERATIONS)
+    handlers: routes.Handlers[RequestContext, PublicContext] = Handlers(settings)
+    return build_routes(handlers, SECURITY, public_context)
 
 
 def create_dev_app() -> "Service":
@@ -77,7 +100,11 @@ class Service(FastAPI):
 
 def create_app(settings: Settings | None = None) -> Service:
     settings = settings or Settings.from_env()
-    verifier = build_verifier(settings)
+    services = Services(
+        verifier=build_verifier(settings),
+        limiter=build_limiter(settings),
+        drain=Drain(settings.shutdown_drain_seconds),
+    )
     tracer_provider = tracing.build_provider(settings)
     access_log = AccessLog(settings.access_log, settings.log_json)
 
@@ -88,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Service:
             await migrate.upgrade_url(settings, url)
         tracer = tracing.tracer_of(tracer_provider)
         async with open_database(settings, url, tracer) as database:
-            app.state.database = database
+            services.database = database
             # What is alive now (modules, schemas, compiled statements) lives
             # as long as the process. Frozen, it is out of the collector's
             # sight: a full collection then scans only what requests left
@@ -96,9 +123,9 @@ def create_app(settings: Settings | None = None) -> Service:
             # milliseconds (it was most of the p99).
             gc.collect()
             gc.freeze()
-            drain.install()
+            services.drain.install()
             background = [
-                asyncio.create_task(housekeeping.purge_forever(database)),
+                asyncio.create_task(idempotency.purge_forever(database)),
                 asyncio.create_task(access_log.flush_forever()),
             ]
             if settings.metrics_enabled:
@@ -116,40 +143,37 @@ def create_app(settings: Settings | None = None) -> Service:
                 metrics.worker_stopped()
                 if tracer_provider is not None:
                     tracer_provider.shutdown()
+                services.database = None
 
-    info = contract.contract()["info"]
     app = Service(
-        title=info["title"],
-        version=info["version"],
+        title=TITLE,
+        version=VERSION,
         lifespan=lifespan,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
-    app.state.verifier = verifier
-    app.state.limiter = build_limiter(settings)
-    app.state.drain = drain = Drain(settings.shutdown_drain_seconds)
-    routes = build_routes(
-        handlers_of(settings), SECURITY, public_context, facts.max_body_bytes()
-    )
+    app.state.services = services
+    operation_routes = bind_routes(settings)
     # Served by the edge; FastAPI's router knows them too, so that another
     # method at their paths gets 405 and a trailing slash a redirect. They
     # are Starlette routes that FastAPI keeps as they are (include_router
     # would rebuild them and add HEAD to every GET).
-    app.router.routes.extend(routes)
+    app.router.routes.extend(operation_routes)
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
     app.edge = Edge(
-        routes=routes,
+        routes=operation_routes,
         fallback=app.serve_otherwise,
         state=app.state,
-        drain=drain,
+        drain=services.drain,
         access_log=access_log,
         durations=metrics.RequestDurations() if settings.metrics_enabled else None,
         spans=None if tracer_provider is None else ServerSpans(tracer_provider),
         cors=_cors(settings),
+        undocumented=errors.UndocumentedStatuses(settings.strict_contract),
     )
     return app
 
@@ -162,14 +186,14 @@ def _cors(settings: Settings) -> Callable[[ASGIApp], ASGIApp] | None:
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_credentials=True,
-        allow_methods=facts.cors_methods(),
+        allow_methods=CORS_METHODS,
         # The contract documents the id a response carries; a caller may send
         # its own (impl.http.logs), and a traced frontend its trace context
         # (impl.tracing).
         allow_headers=[
-            *facts.cors_request_headers(),
+            *CORS_REQUEST_HEADERS,
             REQUEST_ID_HEADER,
             *TRACE_CONTEXT_HEADERS,
         ],
-        expose_headers=facts.cors_response_headers(),
+        expose_headers=CORS_RESPONSE_HEADERS,
     )

@@ -1,0 +1,328 @@
+"""The statements of the task operations: one per operation, each one round
+trip.
+
+Each statement is filtered by the caller's user_id, uses RETURNING instead
+of a read after the write, and folds the checks (does the task exist, does
+its version match) into itself. Another user's task is indistinguishable
+from a missing one: neither returns a row.
+
+They are built with SQLAlchemy Core from the tables and compiled once, at
+import. PostgreSQL writes each task's JSON itself (see `columns.task_json`),
+and a list page's as one value.
+"""
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Required, TypedDict, TypeVar
+from uuid import UUID
+
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Delete,
+    Integer,
+    Select,
+    Update,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+
+from generated.models import TaskCreate, TaskPatch, TaskSort, TaskUpdate
+from impl.db.statements import SqlOperation, Statement, compile_statement
+from impl.db.tables import tasks, users
+from impl.tasks import pagination
+from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column, task_json
+
+# Each statement's parameters, as the handlers pass them: mypy checks every
+# call, and compile_statement checks every bind name against them. A body's
+# fields travel as one dict, `new`, that fills the binds `new_<field>`.
+# Bind parameters are named unlike columns: SQLAlchemy reserves column names
+# for the VALUES and SET clauses.
+
+
+class OwnedParams(TypedDict):
+    owner: str
+    task: UUID
+
+
+class CreateParams(TypedDict):
+    owner: str
+    new: dict[str, Any]
+    max_tasks: int
+
+
+class WriteParams(OwnedParams):
+    versions: list[int]
+    """The versions If-Match accepts; only the conditional statement reads it."""
+
+
+class ReplaceParams(WriteParams):
+    new: dict[str, Any]
+    """The fields written: every one of TaskUpdate, or a merge patch's."""
+
+
+class ListParams(pagination.Position, total=False):
+    owner: Required[str]
+    limit: Required[int]
+    """The rows read: one more than the page, to tell whether one follows."""
+    size: Required[int]
+    """The tasks on the page."""
+    filter: Required[dict[str, Any]]
+    """Each filter that is set, by name: the binds `filter_<name>`."""
+
+
+OWNER = bindparam("owner", type_=tasks.c.user_id.type)
+OWNED = (tasks.c.user_id == OWNER, tasks.c.id == bindparam("task"))
+
+
+def new_values(fields: tuple[str, ...]) -> dict[str, Any]:
+    """A bind parameter per writable field, filled from the `new` dict."""
+    return {
+        field: bindparam(f"new_{field}", type_=tasks.c[field].type) for field in fields
+    }
+
+
+def new(body: TaskCreate | TaskUpdate | TaskPatch) -> dict[str, Any]:
+    # Python mode: nested objects become dicts (for JSONB), enums and dates
+    # stay what asyncpg encodes. A merge patch's absent members are unset.
+    return body.model_dump(exclude_unset=isinstance(body, TaskPatch))
+
+
+def answered(source: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
+    """What a statement of one task returns: the task as its JSON body, its
+    version (the ETag) and its id (the Location of a new one)."""
+    return [task_json(source).label("body"), source["version"], source["id"]]
+
+
+Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
+FILTERS: dict[str, Filter] = {
+    "completed": lambda value: tasks.c.completed == value,
+}
+"""listTasks' filters: the condition each query parameter adds when it is set,
+on a bind parameter of its name."""
+
+WriteParamsT = TypeVar("WriteParamsT", bound=WriteParams)
+
+LIST_TARGET = "page of tasks"
+"""Every shape of the list query, as one statement in metrics and traces."""
+
+
+@cache
+def list_statement(
+    sort: TaskSort, filters: frozenset[str], after: pagination.After
+) -> Statement[ListParams]:
+    """The list query of one shape (sort, filters set, where it starts): the
+    page's tasks as one JSON array, and where the next page starts."""
+    return compile_statement(
+        _page_json(_page_rows(sort, filters, after), sort),
+        ListParams,
+        idempotent=True,
+        operation="SELECT",
+        target=LIST_TARGET,
+    )
+
+
+def _page_rows(
+    sort: TaskSort, filters: frozenset[str], after: pagination.After
+) -> Select[Any]:
+    """The rows of a page and the one after it, in order, numbered from 1."""
+    key, descending = sort_column(sort)
+    statement = select(*RETURNED).where(
+        tasks.c.user_id == OWNER,
+        *(FILTERS[name](bindparam(f"filter_{name}")) for name in sorted(filters)),
+    )
+    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    limit: BindParameter[int] = bindparam("limit")
+    if after is None:
+        return statement.add_columns(_numbered(order)).order_by(*order).limit(limit)
+    ranges = [
+        statement.where(condition).order_by(*order).limit(limit)
+        for condition in pagination.after(
+            key, tasks.c.id, descending=descending, at_null=after == "null"
+        )
+    ]
+    if len(ranges) == 1:
+        return ranges[0].add_columns(_numbered(order))
+    merged = union_all(*ranges).subquery("merged")
+    keys = (merged.c[key.name], merged.c.id)
+    in_order = tuple(c.desc() for c in keys) if descending else keys
+    return select(*merged.c, _numbered(in_order)).order_by(*in_order).limit(limit)
+
+
+def _numbered(order: tuple[Any, ...]) -> Any:
+    return func.row_number().over(order_by=order).label("n")
+
+
+def _page_json(rows: Select[Any], sort: TaskSort) -> ClauseElement:
+    """One row: the first `size` tasks as a JSON array (in their order),
+    whether more follow, and the sort key and id of the page's last task."""
+    key, _ = sort_column(sort)
+    page = rows.subquery("page")
+    size: BindParameter[int] = bindparam("size")
+    on_page, last = page.c.n <= size, page.c.n == size
+    return select(
+        func.coalesce(
+            func.json_agg(aggregate_order_by(task_json(page.c), page.c.n)).filter(
+                on_page
+            ),
+            literal_column("'[]'::json"),
+        ).label("items"),
+        (func.count() > size).label("more"),
+        func.array_agg(page.c[key.name]).filter(last).label("last_key"),
+        func.array_agg(page.c.id).filter(last).label("last_id"),
+    )
+
+
+MAX_TASKS: BindParameter[int] = bindparam("max_tasks")
+
+
+def counted_user(source: Any = None) -> Any:
+    """The user's row, created by the first write, its task count raised by
+    one unless that would pass MAX_TASKS_PER_USER: the user's id when there
+    is room, no row when there is none. The row lock the upsert takes makes
+    concurrent creates of one user count one after another, on every
+    instance; `source` replaces VALUES when a create may write nothing."""
+    upsert = (
+        pg_insert(users).values(id=OWNER, task_count=1)
+        if source is None
+        else pg_insert(users).from_select(["id", "task_count"], source)
+    )
+    return (
+        upsert.on_conflict_do_update(
+            index_elements=[users.c.id],
+            set_={"task_count": users.c.task_count + 1},
+            where=users.c.task_count < MAX_TASKS,
+        )
+        .returning(users.c.id)
+        .cte("counted")
+    )
+
+
+def _create() -> Statement[CreateParams]:
+    """The task, inserted only where `counted` made room: one statement, no
+    row when the user is at the quota. Not idempotent: a retry could create
+    the task twice."""
+    counted = counted_user()
+    new = new_values(CREATED)
+    return compile_statement(
+        insert(tasks)
+        .from_select(["user_id", *new], select(counted.c.id, *new.values()))
+        .returning(*answered(tasks.c)),
+        CreateParams,
+        idempotent=False,
+        operation="INSERT",
+        target="task",
+    )
+
+
+CREATE = _create()
+
+
+FOUND = "found"
+"""The label of the task's id in a conditional write's answer."""
+
+
+GET = compile_statement(
+    select(*answered(tasks.c)).where(*OWNED),
+    OwnedParams,
+    idempotent=True,
+    operation="SELECT",
+    target="task",
+)
+
+
+Write = Callable[..., Update | Delete | Select[Any]]
+"""A write of one task, given any further conditions on the task's row."""
+
+
+def _conditional(
+    write: Write, params: type[WriteParamsT], operation: SqlOperation
+) -> Statement[WriteParamsT]:
+    """The write under If-Match, and the lookup that tells 404 from 412.
+
+    Replaying a conditional write that did commit answers 412: safe.
+    """
+    versions = bindparam("versions", type_=ARRAY(Integer))
+    written = write(tasks.c.version == any_(versions)).cte("written")
+    # The task's id if it exists: with no written row, 412 rather than 404.
+    target = select(tasks.c.id.label(FOUND)).where(*OWNED).cte("target")
+    return compile_statement(
+        select(target.c[FOUND], *written.c).select_from(
+            target.outerjoin(written, true())
+        ),
+        params,
+        idempotent=True,
+        operation=operation,
+        target="task if version matches",
+    )
+
+
+def _writes(
+    write: Write, params: type[WriteParamsT], operation: SqlOperation
+) -> tuple[Statement[WriteParamsT], Statement[WriteParamsT]]:
+    """The write as it is, and under If-Match (see `_conditional`)."""
+    plain = compile_statement(
+        write(), params, idempotent=True, operation=operation, target="task"
+    )
+    return plain, _conditional(write, params, operation)
+
+
+def _update(fields: tuple[str, ...]) -> Write:
+    """A write of these fields, a new version and the time of the change."""
+    return lambda *conditions: (
+        update(tasks)
+        .where(*OWNED, *conditions)
+        .values(
+            **new_values(fields),
+            version=tasks.c.version + 1,
+            updated_at=func.now(),
+        )
+        .returning(*answered(tasks.c))
+    )
+
+
+@cache
+def update_statements(
+    fields: frozenset[str],
+) -> tuple[Statement[ReplaceParams], Statement[ReplaceParams]]:
+    """A write of these fields: every one of TaskUpdate's for a replacement,
+    the members a merge patch names for a patch; each set compiled once."""
+    return _writes(_update(tuple(sorted(fields))), ReplaceParams, "UPDATE")
+
+
+# A replacement's statements are compiled at import, as every fixed one is.
+update_statements(frozenset(REPLACED))
+
+
+def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The task deleted, and its user's task count lowered in the same
+    statement; the deleted task's id, or no row."""
+    deleted = (
+        delete(tasks).where(*OWNED, *conditions).returning(tasks.c.id).cte("deleted")
+    )
+    uncounted = (
+        update(users)
+        # By the owner's id, not a join: one index probe, whatever the plan.
+        .where(users.c.id == OWNER, exists(deleted.select()))
+        .values(task_count=users.c.task_count - 1)
+        .returning(users.c.id)
+        .cte("uncounted")
+    )
+    return select(deleted.c.id).add_cte(uncounted)
+
+
+DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams, "DELETE")

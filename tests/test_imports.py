@@ -1,0 +1,110 @@
+"""The rooms of the house import one way: each only from the rooms below it.
+
+Ground first: the runtime library, then the contract's generated facts, the
+shared vocabulary (settings, problems), the cross-cutting rooms, the
+database, auth and the limit, the contexts handlers receive, the handlers,
+HTTP, and on top the app that composes them. A module may import from its
+own room or a lower one; an import that runs back up a floor (and with it
+any two rooms importing each other) fails here, naming the line.
+"""
+
+import ast
+from pathlib import Path
+
+from impl.settings import PROJECT_ROOT
+
+ROOMS = (
+    "runtime",
+    "generated",
+    "impl.settings",
+    "impl.problems",
+    "impl.metrics",
+    "impl.tracing",
+    "impl.drain",
+    "impl.db",
+    "impl.auth",
+    "impl.rate_limit",
+    "impl.contexts",
+    "impl.tasks",
+    "impl.probes",
+    "impl.http",
+    "impl.app",
+    "impl.__main__",
+)
+"""Bottom to top."""
+PACKAGES = ("runtime", "generated", "impl")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    """Every module of ours but the bare `impl` package, which holds rooms
+    and no code."""
+    found = {
+        module_name(path): path
+        for package in PACKAGES
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py"))
+    }
+    assert (PROJECT_ROOT / "impl" / "__init__.py").read_text().count("import") == 0
+    del found["impl"]
+    return found
+
+
+def room(module: str) -> str | None:
+    found = [r for r in ROOMS if module == r or module.startswith(f"{r}.")]
+    return max(found, key=len) if found else None
+
+
+def imported(module: str, path: Path, known: set[str]) -> list[tuple[int, str]]:
+    """(line, module) for each import of ours in a module, `from a import b`
+    counted as a.b where b is a module."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0]
+                base = f"{anchor}.{base}" if base else anchor
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                found.append((node.lineno, child if child in known else base))
+    return [(line, name) for line, name in found if room(name) is not None]
+
+
+def upward(module: str, path: Path, known: set[str]) -> list[str]:
+    """Each import of the module from a room above its own."""
+    own = room(module)
+    assert own is not None, f"{module} is in no room: add it to ROOMS"
+    wrong = []
+    for line, target in imported(module, path, known):
+        theirs = room(target) or ""
+        if ROOMS.index(theirs) > ROOMS.index(own):
+            wrong.append(f"{path.name}:{line} ({own}) imports {target} ({theirs})")
+    return wrong
+
+
+def test_every_module_imports_only_from_its_room_or_below() -> None:
+    known = modules()
+    wrong = [
+        finding
+        for module, path in known.items()
+        for finding in upward(module, path, set(known))
+    ]
+
+    assert wrong == []
+
+
+def test_an_import_that_runs_upward_is_found(tmp_path: Path) -> None:
+    settings = PROJECT_ROOT / "impl" / "settings.py"
+    changed = tmp_path / "settings.py"
+    changed.write_text(settings.read_text() + "\nfrom impl.http import errors\n")
+
+    [finding] = upward("impl.settings", changed, set(modules()))
+
+    assert finding.endswith("(impl.settings) imports impl.http.errors (impl.http)")
