@@ -23,7 +23,7 @@ EXAMPLE_READY := $(call node_ready,$(EXAMPLE))
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test check lint typecheck breaking release generate migrate revision bench bench-cost format clean
+.PHONY: help install run serve token test test-fast check lint typecheck breaking release generate migrate revision bench bench-cost format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 
 test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) $(EXAMPLE_READY) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(SYNCED) ## The in-process tests (markers unit and service), in under a minute
+	$(BIN)/pytest -m "not scratch_copy and not process and not needs_binary" $(PYTEST_ARGS)
 
 check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding
 	$(BIN)/python -m tools.generate --check

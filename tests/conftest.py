@@ -22,6 +22,16 @@ from tests.support import Api, Database, Keys, LiveServer
 
 ISSUER = "https://auth.example.test"
 AUDIENCE = "https://auth.example.test"
+SERVICE_FIXTURES = frozenset({"database_url", "settings", "server", "db"})
+"""What a test asks for when it talks to the service or its database."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test is `unit` or `service` by the fixtures it asks for, so
+    that no test can be left out of both (`make test-fast` runs both)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        item.add_marker("service" if names & SERVICE_FIXTURES else "unit")
 
 
 @pytest.fixture(scope="session")

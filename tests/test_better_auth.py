@@ -26,6 +26,8 @@ import pytest
 from impl.settings import PROJECT_ROOT, Settings
 from tests.support import LiveServer, changed, free_port, node_database
 
+pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
+
 FRONTEND = PROJECT_ROOT / "tests" / "frontend"
 NODE = Path(sys.executable).parent / "node"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]

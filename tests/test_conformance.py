@@ -106,6 +106,7 @@ def users_file(tmp_path: Path, keys: Keys) -> Path:
     return path
 
 
+@pytest.mark.process
 def test_schemathesis_finds_no_failure_in_any_phase(
     server: LiveServer, keys: Keys, tmp_path: Path
 ) -> None:

@@ -18,6 +18,8 @@ import yaml
 
 from impl.settings import PROJECT_ROOT
 
+pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
+
 OPTIC = PROJECT_ROOT / "tools" / "contract-diff" / "node_modules" / ".bin" / "optic"
 RELEASED = PROJECT_ROOT / "released" / "openapi.yaml"
 STANDARD = PROJECT_ROOT / "tools" / "contract-diff" / "optic.yml"

@@ -131,6 +131,7 @@ def test_an_entry_that_is_no_origin_is_refused(entry: str) -> None:
         Settings(cors_origins=entry)
 
 
+@pytest.mark.process
 def test_startup_names_auth_and_origins_and_preflights_are_logged(
     settings: Settings, keys: Keys
 ) -> None:

@@ -66,6 +66,7 @@ def chromium() -> str:
     return found
 
 
+@pytest.mark.needs_binary
 def test_a_browser_renders_every_operation_with_no_network(server: LiveServer) -> None:
     browser = chromium()
     with tempfile.TemporaryDirectory() as profile:

@@ -42,6 +42,8 @@ from tests.support import (
     require,
 )
 
+pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
+
 HAPROXY_HINT = (
     "HAProxy is not installed: `sudo apt-get install haproxy` (Debian, Ubuntu)"
     " or `brew install haproxy` (macOS)"

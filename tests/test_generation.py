@@ -100,6 +100,7 @@ def generate_into(target: Path, spec: Path = PROJECT_ROOT / "openapi.yaml") -> N
     assert result.returncode == 0, f"the generator failed:\n{result.stderr}"
 
 
+@pytest.mark.process
 def test_generation_is_deterministic_and_up_to_date(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
 
@@ -239,6 +240,7 @@ VARIANTS = {
 }
 
 
+@pytest.mark.process
 def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> None:
     contract = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
     roots = []
@@ -314,6 +316,7 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     )
 
 
+@pytest.mark.process
 @pytest.mark.scratch_copy
 @pytest.mark.parametrize(
     "command", [["--dev"], ["--workers", "2"]], ids=["make run", "make serve"]
@@ -363,6 +366,7 @@ def property_named_for_no_one(spec: Spec) -> None:
     }
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("vary", "named"),
     [
@@ -410,6 +414,7 @@ def mypy_on_changed_handlers(tmp_path: Path, old: str, new: str) -> str:
     return result.stdout
 
 
+@pytest.mark.process
 def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
     tmp_path: Path,
 ) -> None:
@@ -422,6 +427,7 @@ def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
     assert 'Missing key "ETag" for TypedDict "GetTaskHeaders"' in report, report
 
 
+@pytest.mark.process
 def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
     signature = "self, ctx: RequestContext, *, user_id: str, task_id: UUID\n"
     source = inspect.getsource(handlers)
@@ -441,6 +447,7 @@ def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
     assert 'of "get_task" is incompatible with supertype' in report
 
 
+@pytest.mark.process
 def test_mypy_refuses_a_misspelt_parameter_of_a_statement(tmp_path: Path) -> None:
     report = mypy_on_changed_handlers(
         tmp_path,

@@ -202,6 +202,8 @@ def send_known_requests(traffic: Traffic) -> None:
         traffic.send("GET", TASK, "eager", uuid.uuid4())
 
 
+@pytest.mark.needs_binary
+@pytest.mark.process
 def test_a_scrape_counts_every_request_of_every_worker(
     service: str, prometheus: str, keys: Keys, jwks: JwksServer, db: Database
 ) -> None:

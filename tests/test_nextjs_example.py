@@ -81,6 +81,8 @@ def auth_database(database_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.needs_binary
+@pytest.mark.process
 def test_the_example_runs_in_a_browser(
     chromium: str, built: None, settings: Settings, auth_database: str, tmp_path: Path
 ) -> None:

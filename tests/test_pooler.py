@@ -25,6 +25,8 @@ from sqlalchemy.engine import make_url
 from impl.settings import Settings
 from tests.support import Keys, LiveServer, changed, free_port
 
+pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
+
 INSTALL_HINT = (
     "PgBouncer is not installed: `sudo apt-get install pgbouncer` (Debian, "
     "Ubuntu) or `brew install pgbouncer` (macOS)"

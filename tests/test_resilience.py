@@ -353,6 +353,7 @@ def service_process(
         yield started
 
 
+@pytest.mark.process
 def test_sigterm_lets_in_flight_requests_finish(
     own_database: OwnDatabase, keys: Keys, tmp_path: Path
 ) -> None:
@@ -400,6 +401,7 @@ def test_sigterm_lets_in_flight_requests_finish(
     assert b"Application shutdown complete." in output
 
 
+@pytest.mark.process
 def test_sigterm_stops_the_embedded_postgresql(keys: Keys, tmp_path: Path) -> None:
     with service_process(keys, tmp_path, database_url=None) as (server, _, _):
         pid_file = tmp_path / "postgres" / "postmaster.pid"

@@ -91,6 +91,7 @@ def test_better_auth_url_implies_jwks_issuer_and_audience(
     assert settings.jwt_issuer == settings.jwt_audience == "https://app.example.com"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("variables", "reason"),
     [

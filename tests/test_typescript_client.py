@@ -17,6 +17,8 @@ import pytest
 from impl.settings import PROJECT_ROOT
 from tests.support import Keys, LiveServer
 
+pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
+
 FRONTEND = PROJECT_ROOT / "tests" / "frontend"
 TOOLS = FRONTEND / "node_modules" / ".bin"
 

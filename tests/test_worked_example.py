@@ -206,7 +206,7 @@ def test_adding_a_sortable_filterable_due_date_takes_the_readmes_steps(
         before=False,
     )
     scratch.insert(
-        "impl/tasks/handlers.py",
+        "impl/tasks/statements.py",
         '    "completed": lambda value: tasks.c.completed == value,\n',
         DUE_FILTER,
         before=False,
