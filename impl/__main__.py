@@ -65,9 +65,9 @@ def main() -> None:
     # be restarted forever.
     try:
         settings = Settings.for_development() if args.dev else Settings.from_env()
-        verifier = build_verifier(settings)
         if not args.dev:
             check_production(settings)
+        verifier = build_verifier(settings)
         check_binding()
     except (SettingsError, *BINDING_ERRORS) as error:
         sys.exit(f"refusing to start: {one_line(error)}")

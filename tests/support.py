@@ -73,34 +73,46 @@ def logged_lines(log: Path, *fragments: str, seconds: float = 5) -> list[str]:
         time.sleep(0.05)
 
 
+def start_service(
+    root: Path, env: dict[str, str], port: int, log: Path, *args: str
+) -> "subprocess.Popen[bytes]":
+    """`python -m impl` run from `root` on `port`, its output added to `log`,
+    once it answers /ready: the one way the suite starts the service as a
+    process. AssertionError, with the log, when it does not start."""
+    with log.open("a") as output:
+        # A session of its own, so that its workers (--workers 2) go down
+        # with it rather than outlive the test.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "impl", *args],
+            cwd=root,
+            # Strict unless a test says otherwise: an undocumented status
+            # fails it (impl/http/errors.UndocumentedStatuses).
+            env={"STRICT_CONTRACT": "true", **env, "PORT": str(port)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    if not answers(f"http://127.0.0.1:{port}/ready", process, 30):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError(f"the service did not start:\n{log.read_text()}")
+    return process
+
+
 @contextmanager
 def service_process(
     root: Path, env: dict[str, str], *args: str
 ) -> Iterator[tuple["subprocess.Popen[bytes]", str, Path]]:
-    """`python -m impl` run from `root` on a free port, once it answers /ready:
-    the process, its base URL, and the file its output goes to (shown when
-    it fails to start or a check in the block fails)."""
+    """The service started from `root` on a free port (`start_service`): the
+    process, its base URL, and the file its output goes to (shown when a
+    check in the block fails)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "service.log"
-        with log.open("w") as output:
-            # A session of its own, so that its workers (--workers 2) go
-            # down with it rather than outlive the test.
-            process = subprocess.Popen(
-                [sys.executable, "-m", "impl", *args],
-                cwd=root,
-                # Strict unless a test says otherwise: an undocumented
-                # status fails it (impl/http/errors.UndocumentedStatuses).
-                env={"STRICT_CONTRACT": "true", **env, "PORT": str(port)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        base = f"http://127.0.0.1:{port}"
+        process = start_service(root, env, port, log, *args)
         try:
-            if not answers(f"{base}/ready", process, 30):
-                raise AssertionError(f"the service did not start:\n{log.read_text()}")
-            yield process, base, log
+            yield process, f"http://127.0.0.1:{port}", log
         except AssertionError as failure:
             raise AssertionError(
                 f"{failure}\nservice log:\n{log.read_text()}"

@@ -17,7 +17,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,6 +39,7 @@ from tests.support import (
     answers,
     free_port,
     require,
+    start_service,
 )
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
@@ -75,16 +75,9 @@ class Instance:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "impl", "--workers", "1"],
-                cwd=PROJECT_ROOT,
-                env={**self.env, "PORT": str(self.port)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        if not answers(f"{self.base}/ready", self.process, 30):
-            raise AssertionError(f"instance did not start:\n{self.log.read_text()}")
+        self.process = start_service(
+            PROJECT_ROOT, self.env, self.port, self.log, "--workers", "1"
+        )
 
     def stop(self) -> None:
         if self.process is not None:
