@@ -23,7 +23,7 @@ EXAMPLE_READY := $(call node_ready,$(EXAMPLE))
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test test-fast check lint typecheck breaking release generate migrate revision bench bench-cost format clean
+.PHONY: help install run serve token test test-fast node-contract-diff node-frontend node-nextjs check lint typecheck breaking release generate migrate revision bench bench-cost format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,8 +60,14 @@ serve: $(SYNCED) ## Serve the production configuration (WORKERS, default 2)
 token: $(SYNCED) ## Print a development token: make token USER_ID=<id>
 	@$(BIN)/python -m impl.auth.dev_keys $(USER_ID)
 
-test: $(SYNCED) $(CONTRACT_DIFF_READY) $(FRONTEND_READY) $(EXAMPLE_READY) ## Run the whole test suite on real PostgreSQL
+test: $(SYNCED) ## Run the whole test suite on real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# What a test that runs a Node project asks make for first (tests.support.
+# node_project), so that `make test` installs only what the selected tests run.
+node-contract-diff: $(CONTRACT_DIFF_READY)
+node-frontend: $(FRONTEND_READY)
+node-nextjs: $(EXAMPLE_READY)
 
 test-fast: $(SYNCED) ## The in-process tests (markers unit and service), in under a minute
 	$(BIN)/pytest -m "not scratch_copy and not process and not needs_binary" $(PYTEST_ARGS)

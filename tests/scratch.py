@@ -21,10 +21,11 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from impl.settings import PROJECT_ROOT
-from tests.support import Database, Keys
+from tests.support import Database, Keys, node_project
 
 BIN = Path(sys.executable).parent
-NODE_MODULES = ("tools/contract-diff/node_modules", "tests/frontend/node_modules")
+NODE_PROJECTS = ("tools/contract-diff", "tests/frontend", "examples/nextjs")
+"""Installed once, here, and shared by every copy (linked, not copied)."""
 # The suite on a copy leaves out the tests that make copies: they would copy
 # the copy, without end.
 SERVICE_ENV = ("DATABASE_URL", "JWKS_JSON", "JWT_ISSUER", "JWT_AUDIENCE")
@@ -104,9 +105,9 @@ def copy_repository(root: Path) -> None:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(PROJECT_ROOT / name, root / name)
     (root / ".venv").symlink_to(PROJECT_ROOT / ".venv")
-    for modules in NODE_MODULES:
-        if (PROJECT_ROOT / modules).is_dir():
-            (root / modules).symlink_to(PROJECT_ROOT / modules)
+    for project in NODE_PROJECTS:
+        modules = node_project(PROJECT_ROOT / project) / "node_modules"
+        (root / project / "node_modules").symlink_to(modules)
 
 
 @contextmanager

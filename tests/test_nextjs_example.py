@@ -28,6 +28,7 @@ from tests.support import (
     changed,
     free_port,
     node_database,
+    node_project,
     require,
 )
 
@@ -61,8 +62,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def built(chromium: str) -> None:
-    if not NEXT.exists():
-        pytest.fail("the example's packages are not installed: run `make test`")
+    node_project(EXAMPLE)
     node(
         "node_modules/openapi-typescript/bin/cli.js",
         "../../openapi.yaml",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from impl.settings import PROJECT_ROOT
-from tests.support import Keys, LiveServer
+from tests.support import Keys, LiveServer, node_project
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -41,8 +41,7 @@ def run(*command: str, env: dict[str, str] | None = None) -> str:
 def test_a_typed_typescript_client_runs_the_full_cycle(
     server: LiveServer, keys: Keys, db: object
 ) -> None:
-    if not TOOLS.exists():
-        pytest.fail("the frontend tools are not installed: run `make test`")
+    node_project(FRONTEND)
 
     # A field with a default is optional in a request body.
     run(str(TOOLS / "openapi-typescript"), f"{server.base_url}/openapi.json",
