@@ -110,6 +110,25 @@ def idempotency_key_reused(w: World) -> httpx.Response:
     return w.alice.create({"title": "second"}, headers=key)
 
 
+async def lock_waited_for(
+    watcher: asyncpg.Connection, fragment: str, *, besides: int = 0
+) -> None:
+    """Until another backend (not `besides`) waits for a lock in a statement
+    holding `fragment`: each step of a race waits for the one before,
+    however slow the machine."""
+    for _ in range(600):
+        waiting = await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE $1 AND pid NOT IN (pg_backend_pid(), $2)",
+            f"%{fragment}%",
+            besides,
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no statement with {fragment!r} came to wait for a lock")
+
+
 def idempotency_key_in_progress(w: World) -> httpx.Response:
     """The key is taken while the create runs, by an insert that commits
     only after the create has retried: as a twin request would."""
@@ -143,18 +162,21 @@ def idempotency_key_in_progress(w: World) -> httpx.Response:
                         headers={"Idempotency-Key": "twin"},
                     )
                 )
-                await asyncio.sleep(0.5)
+                await lock_waited_for(twin, "DELETE FROM idempotency_keys")
                 await holder.execute("DELETE FROM idempotency_keys WHERE key = 'twin'")
                 # The twin's fresh key waits for that delete to commit...
                 await twin.execute("BEGIN")
+                twin_pid = twin.get_server_pid()
                 insert = asyncio.create_task(
                     twin.execute(record, uuid.UUID(task["id"]), timedelta())
                 )
-                await asyncio.sleep(0.2)
+                await lock_waited_for(holder, "INSERT INTO idempotency_keys")
                 await holder.execute("COMMIT")
                 # ...and holds the key, uncommitted, while the create retries.
                 await insert
-                await asyncio.sleep(0.5)
+                await lock_waited_for(
+                    holder, "INSERT INTO idempotency_keys", besides=twin_pid
+                )
                 await twin.execute("COMMIT")
                 return await create
         finally:

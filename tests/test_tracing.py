@@ -30,6 +30,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from impl.settings import PROJECT_ROOT, Settings
 from tests.support import Keys, logged_lines, service_process
 
+# Every test here traces a service started as a process of its own.
+pytestmark = pytest.mark.process
+
 USER = "tracer-user-7"
 
 

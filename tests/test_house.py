@@ -1,4 +1,6 @@
-"""The rooms of the house import one way: each only from the rooms below it.
+"""The house's rules: rooms import one way, and no module is too long to read.
+
+The rooms import each only from the rooms below it.
 
 Ground first: the runtime library, then the contract's generated facts, the
 shared vocabulary (settings, problems), the cross-cutting rooms, the
@@ -33,6 +35,8 @@ ROOMS = (
 )
 """Bottom to top."""
 PACKAGES = ("runtime", "generated", "impl")
+MAX_LINES = 350
+"""The longest a handwritten module of impl/ may grow before it is split."""
 
 
 def module_name(path: Path) -> str:
@@ -108,3 +112,13 @@ def test_an_import_that_runs_upward_is_found(tmp_path: Path) -> None:
     [finding] = upward("impl.settings", changed, set(modules()))
 
     assert finding.endswith("(impl.settings) imports impl.http.errors (impl.http)")
+
+
+def test_no_module_of_impl_is_longer_than_max_lines() -> None:
+    long = {
+        str(path.relative_to(PROJECT_ROOT)): lines
+        for path in (PROJECT_ROOT / "impl").rglob("*.py")
+        if (lines := path.read_text().count("\n")) > MAX_LINES
+    }
+
+    assert long == {}, f"split these into rooms of their own: {long}"
