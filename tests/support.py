@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,17 +45,38 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def answers(url: str, process: "subprocess.Popen[Any]", seconds: float) -> bool:
-    """Whether `url` answers 200 within `seconds`, while `process` runs."""
+def up_within(
+    check: Callable[[], bool], process: "subprocess.Popen[Any]", seconds: float
+) -> bool:
+    """Whether `check` holds within `seconds`, while `process` runs: the
+    suite's one wait until something it started is up."""
     deadline = time.monotonic() + seconds
     while process.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(url).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+        if check():
+            return True
+        time.sleep(0.05)
     return False
+
+
+def answers(url: str, process: "subprocess.Popen[Any]", seconds: float) -> bool:
+    """Whether `url` answers 200 within `seconds`, while `process` runs."""
+
+    def ok() -> bool:
+        try:
+            return httpx.get(url).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    return up_within(ok, process, seconds)
+
+
+def accepts(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def logged_lines(log: Path, *fragments: str, seconds: float = 5) -> list[str]:
@@ -501,15 +522,8 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
+        if not up_within(lambda: accepts(self.port), self.process, 10):
+            raise RuntimeError("redis-server did not start")
 
     def kill(self) -> None:
         if self.process is not None:

@@ -24,7 +24,14 @@ import httpx
 import pytest
 
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import LiveServer, changed, free_port, node_database, node_project
+from tests.support import (
+    LiveServer,
+    changed,
+    free_port,
+    node_database,
+    node_project,
+    up_within,
+)
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -97,11 +104,8 @@ def _serving(node_url: str, **config: str) -> Iterator[BetterAuth]:
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 30
-        while "ready" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Better Auth did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
+        if not up_within(lambda: "ready" in log.read_text(), process, 30):
+            pytest.fail(f"Better Auth did not start:\n{log.read_text()[-4000:]}")
         running = BetterAuth(url)
         yield running
         for session in running.sessions:

@@ -28,6 +28,7 @@ from tests.support import (
     free_port,
     require,
     service_process,
+    up_within,
 )
 
 SCRAPE_SECONDS = 0.5
@@ -100,11 +101,9 @@ def prometheus(prometheus_binary: str, service: str) -> Iterator[str]:
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while not _ready(base):
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "prometheus did not start"
-                time.sleep(0.2)
+            assert up_within(lambda: _ready(base), process, 30), (
+                f"prometheus did not start: {log.read_text()}"
+            )
             yield base
         finally:
             process.terminate()

@@ -11,10 +11,8 @@ import asyncio
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
-from tests.support import Keys, LiveServer, changed, free_port
+from tests.support import Keys, LiveServer, accepts, changed, free_port, up_within
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -85,16 +83,9 @@ logfile = {folder}/pgbouncer.log
         command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = folder / "pgbouncer.log"
-                    pytest.fail(f"PgBouncer did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.05)
+        if not up_within(lambda: accepts(port), process, 10):
+            log = folder / "pgbouncer.log"
+            pytest.fail(f"PgBouncer did not start: {log.read_text()[-2000:]}")
         yield (
             f"postgresql://{target.username}@127.0.0.1:{port}/{target.database}"
             "?sslmode=disable"
