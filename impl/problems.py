@@ -44,9 +44,12 @@ class Problem(Exception):
     ) -> None:
         super().__init__(detail)
         self.name = name
-        self.status, self.type, self.title = PROBLEMS[name]
         self.detail = detail
         self.headers = dict(headers or {})
+
+    @property
+    def status(self) -> int:
+        return PROBLEMS[self.name].status
 
 
 class Unauthorized(Problem):

@@ -14,7 +14,6 @@ from typing import Any
 from tools import openapi
 
 CONTRACT: dict[str, Any] = openapi.load()
-METHODS = openapi.METHODS
 Schema = dict[str, Any]
 
 
@@ -74,17 +73,10 @@ class Operation:
 
 
 def operations() -> list[Operation]:
-    found = []
-    for path, item in CONTRACT["paths"].items():
-        for method in METHODS:
-            if method in item:
-                operation = dict(item[method])
-                operation["parameters"] = [
-                    *item.get("parameters", []),
-                    *operation.get("parameters", []),
-                ]
-                found.append(Operation(path, method, operation))
-    return found
+    return [
+        Operation(path, method, operation)
+        for path, method, operation in openapi.operations(CONTRACT)
+    ]
 
 
 def schema(name: str) -> Schema:

@@ -18,27 +18,19 @@ from impl.settings import PROJECT_ROOT
 from runtime.routes import OperationRoute
 from tests import contract
 from tests.support import Keys, LiveServer
-from tools import openapi
 
 CONTRACT = contract.CONTRACT
 BIN = Path(sys.executable).parent
 
 
 def contract_operations() -> dict[tuple[str, str], dict[str, Any]]:
-    return {
-        (path, method): operation
-        for path, method, operation in openapi.operations(CONTRACT)
-    }
-
-
-def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    return contract.resolve(node)
+    return {(o.path, o.method): o.spec for o in contract.operations()}
 
 
 def parameters(operation: dict[str, Any]) -> set[tuple[str, str, bool]]:
     return {
         (p["name"].lower(), p["in"], bool(p.get("required", False)))
-        for p in map(resolve, operation.get("parameters", []))
+        for p in map(contract.resolve, operation.get("parameters", []))
     }
 
 

@@ -220,9 +220,7 @@ def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
     """The problem an exception raised while serving a request deserves;
     `allowed` is what a 405 names in Allow."""
     if isinstance(exc, Problem):
-        return problem_answer(
-            exc.status, exc.detail, exc.headers, problem_type=exc.type
-        )
+        return named_answer(exc.name, exc.detail, exc.headers)
     if isinstance(exc, RequestValidationError):
         return _validation_error(exc)
     if isinstance(exc, BodyTooLarge):
