@@ -22,18 +22,17 @@ from uuid import UUID
 
 from pydantic import Field
 
+from runtime.call import Call
 from runtime.models import ContractModel
+from runtime.operations import Operation
+from runtime.parameters import Parameter
+from runtime.replies import NoHeaders, Reply
 from runtime.routes import (
-    Call,
     ContextT,
     ContextT_contra,
-    NoHeaders,
-    Operation,
     OperationRoute,
-    Parameter,
     PublicContextT,
     PublicContextT_contra,
-    Reply,
     routes_for,
 )
 

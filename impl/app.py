@@ -1,29 +1,22 @@
 """The application, composed: the generated routes bound to the handlers,
-the services built once, the edge in front.
+the services built once, FastAPI's stack with the operations innermost and
+the service's outer pass around it.
 
 `create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
 """
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from generated import routes
-from generated.facts import (
-    CORS_METHODS,
-    CORS_REQUEST_HEADERS,
-    CORS_RESPONSE_HEADERS,
-    TITLE,
-    VERSION,
-)
+from generated.facts import TITLE, VERSION
 from generated.routes import OPERATIONS, build_routes
-from impl import metrics, tracing
+from impl import dependencies, metrics, tracing
 from impl.auth.verifier import build_verifier, check_callers
 from impl.contexts import (
     PublicContext,
@@ -36,14 +29,17 @@ from impl.db import embedded, migrate
 from impl.db.database import open_database
 from impl.drain import Drain
 from impl.http import contract, docs, errors
+from impl.http.cors import CrossOrigin
 from impl.http.edge import Edge
-from impl.http.logs import REQUEST_ID_HEADER, AccessLog
+from impl.http.logs import AccessLog
+from impl.http.operations import Operations
 from impl.probes import Probes
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
 from impl.tasks import idempotency
 from impl.tasks.handlers import TaskHandlers
-from impl.tracing import TRACE_CONTEXT_HEADERS, ServerSpans
+from impl.tracing import ServerSpans
+from runtime.dependencies import Registered
 from runtime.routes import OperationRoute
 
 SECURITY = {"bearerAuth": request_context}
@@ -81,20 +77,20 @@ def create_dev_app() -> "Service":
 
 
 class Service(FastAPI):
-    """FastAPI, with the edge in front: every HTTP request passes the edge
-    (impl/http/edge.py), which serves the operations itself and hands
-    everything else to FastAPI as it is."""
+    """FastAPI, with the service's outer pass (impl/http/edge.py) around its
+    whole stack, and the operations served at its innermost layer, where the
+    router is (impl/http/operations.py): a middleware added with
+    `app.add_middleware` and a handler registered with
+    `app.exception_handler` apply to every operation as to any route."""
 
     edge: Edge
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self.edge(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        await self.edge(scope, receive, send)
 
-    async def serve_otherwise(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """FastAPI's own handling: the docs, the contract, 404 and 405."""
+    async def stack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own stack: its error middleware, the app's middleware,
+        its exception middleware, the router."""
         await super().__call__(scope, receive, send)
 
 
@@ -104,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Service:
         verifier=build_verifier(settings),
         limiter=build_limiter(settings),
         drain=Drain(settings.shutdown_drain_seconds),
+        dependencies=Registered(dependencies.DEPENDENCIES),
     )
     tracer_provider = tracing.build_provider(settings)
     access_log = AccessLog(settings.access_log, settings.log_json)
@@ -155,45 +152,29 @@ def create_app(settings: Settings | None = None) -> Service:
     )
     app.state.services = services
     operation_routes = bind_routes(settings)
-    # Served by the edge; FastAPI's router knows them too, so that another
-    # method at their paths gets 405 and a trailing slash a redirect. They
-    # are Starlette routes that FastAPI keeps as they are (include_router
-    # would rebuild them and add HEAD to every GET).
+    # FastAPI's router knows them too, so that another method at their paths
+    # gets 405 and a trailing slash a redirect. They are Starlette routes
+    # that FastAPI keeps as they are (include_router would rebuild them and
+    # add HEAD to every GET).
     app.router.routes.extend(operation_routes)
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
+    # The router's own entry: what its routes would do for an operation,
+    # without matching them one by one.
+    app.router.middleware_stack = Operations(
+        operation_routes,
+        app.router.app,
+        errors.UndocumentedStatuses(settings.strict_contract),
+    )
+    if settings.cors_origins:
+        app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))
     app.edge = Edge(
-        routes=operation_routes,
-        fallback=app.serve_otherwise,
-        state=app.state,
+        app.stack,
         drain=services.drain,
         access_log=access_log,
         durations=metrics.RequestDurations() if settings.metrics_enabled else None,
         spans=None if tracer_provider is None else ServerSpans(tracer_provider),
-        cors=_cors(settings),
-        undocumented=errors.UndocumentedStatuses(settings.strict_contract),
     )
     return app
-
-
-def _cors(settings: Settings) -> Callable[[ASGIApp], ASGIApp] | None:
-    """Starlette's CORS, for the requests that carry an Origin."""
-    if not settings.cors_origins:
-        return None
-    return partial(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_credentials=True,
-        allow_methods=CORS_METHODS,
-        # The contract documents the id a response carries; a caller may send
-        # its own (impl.http.logs), and a traced frontend its trace context
-        # (impl.tracing).
-        allow_headers=[
-            *CORS_REQUEST_HEADERS,
-            REQUEST_ID_HEADER,
-            *TRACE_CONTEXT_HEADERS,
-        ],
-        expose_headers=CORS_RESPONSE_HEADERS,
-    )

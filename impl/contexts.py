@@ -1,12 +1,13 @@
 """What the app builds once (`Services`), and the contexts handlers receive:
-who is calling, and its access to the database.
+who is calling, its access to the database, and what the app's
+dependencies (impl/dependencies.py) yielded.
 
 `request_context` serves the operations the contract secures: it
 authenticates first, so nothing else is looked at for an anonymous caller,
-then counts the request against the caller's rate limit.
-`public_context` serves the probes (`security: []`). Both are async
-generators: whatever happens in the handler, the access is closed when the
-request is over.
+then counts the request against the caller's rate limit, then enters the
+dependencies. `public_context` serves the probes (`security: []`). Both are
+async generators, entered around the handler and the sending of its
+response: whatever happens, the access is closed when the request is over.
 """
 
 from collections.abc import AsyncIterator
@@ -16,7 +17,8 @@ from impl.auth.verifier import Verifier, authenticated_user
 from impl.db.database import Database, DatabaseAccess
 from impl.drain import Drain
 from impl.rate_limit import Limiter
-from runtime.routes import Call
+from runtime.call import Call
+from runtime.dependencies import NONE, Dependencies, Registered
 
 
 @dataclass(slots=True)
@@ -27,6 +29,7 @@ class Services:
     verifier: Verifier
     limiter: Limiter
     drain: Drain
+    dependencies: Registered
     database: Database | None = None
     """Opened by the app's lifespan, closed when it ends."""
 
@@ -46,6 +49,8 @@ class RequestContext:
     user_id: str
     """The authenticated caller; always equal to the path's user_id."""
     db: DatabaseAccess
+    deps: Dependencies
+    """What each dependency of impl/dependencies.py yielded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class PublicContext:
     db: DatabaseAccess
     draining: bool
     """Whether the process is stopping (impl/drain.py)."""
+    deps: Dependencies
 
 
 async def request_context(call: Call) -> AsyncIterator[RequestContext]:
@@ -61,7 +67,11 @@ async def request_context(call: Call) -> AsyncIterator[RequestContext]:
     await services.limiter.check(user_id)
     access = DatabaseAccess(services.open_database())
     try:
-        yield RequestContext(user_id=user_id, db=access)
+        if not services.dependencies:
+            yield RequestContext(user_id=user_id, db=access, deps=NONE)
+        else:
+            async with services.dependencies.enter(call) as deps:
+                yield RequestContext(user_id=user_id, db=access, deps=deps)
     finally:
         access.close()
 
@@ -69,7 +79,12 @@ async def request_context(call: Call) -> AsyncIterator[RequestContext]:
 async def public_context(call: Call) -> AsyncIterator[PublicContext]:
     services = services_of(call)
     access = DatabaseAccess(services.open_database())
+    draining = services.drain.draining
     try:
-        yield PublicContext(db=access, draining=services.drain.draining)
+        if not services.dependencies:
+            yield PublicContext(db=access, draining=draining, deps=NONE)
+        else:
+            async with services.dependencies.enter(call) as deps:
+                yield PublicContext(db=access, draining=draining, deps=deps)
     finally:
         access.close()

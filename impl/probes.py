@@ -11,7 +11,7 @@ from impl import metrics
 from impl.contexts import PublicContext, RequestContext
 from impl.db.statements import compile_statement
 from impl.problems import Problem, ProblemName, ShuttingDown
-from runtime.routes import NoHeaders, Reply
+from runtime.replies import NoHeaders, Reply
 
 
 class NoParams(TypedDict):

@@ -56,7 +56,7 @@ def test_routes_match_the_contract(server: LiveServer) -> None:
     assert served.keys() == expected.keys()
     for key, operation in expected.items():
         route = served[key]
-        assert route.operation_id == operation["operationId"], key
+        assert route.operation.operation_id == operation["operationId"], key
         assert {
             (p.key.lower(), p.location, p.required) for p in route.operation.parameters
         } == parameters(operation), key

@@ -26,6 +26,7 @@ ROOMS = (
     "impl.db",
     "impl.auth",
     "impl.rate_limit",
+    "impl.dependencies",
     "impl.contexts",
     "impl.tasks",
     "impl.probes",
@@ -36,7 +37,8 @@ ROOMS = (
 """Bottom to top."""
 PACKAGES = ("runtime", "generated", "impl")
 MAX_LINES = 350
-"""The longest a handwritten module of impl/ may grow before it is split."""
+"""The longest a handwritten module of runtime/ or impl/ may grow before it
+is split."""
 
 
 def module_name(path: Path) -> str:
@@ -114,10 +116,11 @@ def test_an_import_that_runs_upward_is_found(tmp_path: Path) -> None:
     assert finding.endswith("(impl.settings) imports impl.http.errors (impl.http)")
 
 
-def test_no_module_of_impl_is_longer_than_max_lines() -> None:
+def test_no_module_of_runtime_or_impl_is_longer_than_max_lines() -> None:
     long = {
         str(path.relative_to(PROJECT_ROOT)): lines
-        for path in (PROJECT_ROOT / "impl").rglob("*.py")
+        for package in ("runtime", "impl")
+        for path in (PROJECT_ROOT / package).rglob("*.py")
         if (lines := path.read_text().count("\n")) > MAX_LINES
     }
 

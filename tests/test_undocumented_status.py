@@ -15,7 +15,7 @@ from impl.contexts import PublicContext
 from impl.probes import Probes
 from impl.problems import NotFound
 from impl.settings import Settings
-from runtime.routes import NoHeaders, Reply
+from runtime.replies import NoHeaders, Reply
 from tests.support import LiveServer
 
 [HEALTH] = [o for o in OPERATIONS if o.handler == "get_health"]

@@ -25,7 +25,8 @@ from impl.auth.remote_keys import RemoteJwks
 from impl.auth.static_keys import StaticJwks
 from impl.problems import Forbidden, ProblemName, Unauthorized
 from impl.settings import Settings, SettingsError
-from runtime.routes import Call, Operation
+from runtime.call import Call
+from runtime.operations import Operation
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,12 @@ pool: no ORM session, no greenlet, no result layer between the driver and
 the handler.
 
 Every statement runs on its own, in PostgreSQL's implicit transaction, so it
-costs one round trip on a warm connection. Behind a transaction pooler that
-cannot keep prepared statements (DB_STATEMENT_CACHE_SIZE=0), the prepare and
-the execute of a statement must reach the same server connection, so each
-statement runs inside BEGIN ... COMMIT instead: four round trips.
+costs one round trip on a warm connection; a handler that must write twice
+atomically runs both in `async with ctx.db.transaction():`. Behind a
+transaction pooler that cannot keep prepared statements
+(DB_STATEMENT_CACHE_SIZE=0), the prepare and the execute of a statement must
+reach the same server connection, so each statement runs inside
+BEGIN ... COMMIT instead: four round trips.
 """
 
 import asyncio
@@ -141,34 +143,71 @@ class Database:
         finally:
             self._waiting -= 1
 
-    async def _run(self, statement: Bound) -> Sequence[Record]:
+    async def _take_turn(self) -> None:
         if self._turns.locked():
             await self._wait_for_turn()
         else:
             await self._turns.acquire()
+
+    async def _run(self, statement: Bound) -> Sequence[Record]:
+        await self._take_turn()
         try:
             # A turn is a free place in the pool, so acquiring never waits
             # for another statement: no timeout to arm (opening a connection
             # has DB_CONNECT_TIMEOUT of its own).
             connection = await self.pool.acquire()
             try:
-                if self._tracer is None or not tracing.recording():
-                    return await self._execute(connection, statement)
-                with self._tracer.start_as_current_span(
-                    statement.summary,
-                    kind=SpanKind.CLIENT,
-                    attributes={
-                        "db.system.name": metrics.DB_SYSTEM,
-                        "db.operation.name": statement.operation,
-                        "db.query.summary": statement.summary,
-                        "db.query.text": statement.sql,
-                    },
-                ):
-                    return await self._execute(connection, statement)
+                return await self.run_on(
+                    connection, statement, own_transaction=self._in_transaction
+                )
             finally:
                 await self.pool.release(connection)
         finally:
             self._turns.release()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """One connection, in a transaction: committed when the block ends,
+        rolled back when it raises. No statement in it is retried after a
+        lost connection (the transaction is lost with it: 503, nothing
+        written). It works behind a transaction pooler too, which keeps one
+        server connection for the whole transaction."""
+        try:
+            await self._take_turn()
+            try:
+                connection = await self.pool.acquire()
+                try:
+                    async with connection.transaction():
+                        yield connection
+                finally:
+                    await self.pool.release(connection)
+            finally:
+                self._turns.release()
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnreachable(repr(error)) from error
+
+    async def run_on(
+        self,
+        connection: asyncpg.Connection,
+        statement: Bound,
+        *,
+        own_transaction: bool = False,
+    ) -> Sequence[Record]:
+        """Run a statement on a connection already taken from the pool
+        (inside BEGIN ... COMMIT of its own if `own_transaction`)."""
+        if self._tracer is None or not tracing.recording():
+            return await self._execute(connection, statement, own_transaction)
+        with self._tracer.start_as_current_span(
+            statement.summary,
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system.name": metrics.DB_SYSTEM,
+                "db.operation.name": statement.operation,
+                "db.query.summary": statement.summary,
+                "db.query.text": statement.sql,
+            },
+        ):
+            return await self._execute(connection, statement, own_transaction)
 
     def connections(self) -> tuple[int, int]:
         """The pool's connections in use and idle."""
@@ -176,11 +215,11 @@ class Database:
         return self.pool.get_size() - idle, idle
 
     async def _execute(
-        self, connection: asyncpg.Connection, statement: Bound
+        self, connection: asyncpg.Connection, statement: Bound, own_transaction: bool
     ) -> Sequence[Record]:
         started = time.perf_counter()
         try:
-            if self._in_transaction:
+            if own_transaction:
                 async with connection.transaction():
                     rows: Sequence[Record] = await connection.fetch(
                         statement.sql, *statement.arguments
@@ -239,19 +278,46 @@ class DatabaseAccess:
     It holds no connection of its own: each statement borrows one from the
     pool and gives it back right after (see `Database.fetch`), so a caller
     who fails authentication never reaches the database, and a request that
-    is cancelled mid-statement returns its connection all the same. Once the
-    request is over, the access is closed and refuses further statements.
+    is cancelled mid-statement returns its connection all the same. Inside
+    `async with access.transaction():` its statements share one connection
+    and commit together. Once the request is over, the access is closed and
+    refuses further statements.
     """
 
-    __slots__ = ("_database",)
+    __slots__ = ("_connection", "_database")
 
     def __init__(self, database: Database) -> None:
         self._database: Database | None = database
+        self._connection: asyncpg.Connection | None = None
 
-    async def fetch(self, statement: Bound) -> Sequence[Record]:
+    def _open(self) -> Database:
         if self._database is None:
             raise RuntimeError("the request is over; its access is closed")
-        return await self._database.fetch(statement)
+        return self._database
+
+    async def fetch(self, statement: Bound) -> Sequence[Record]:
+        database = self._open()
+        if self._connection is None:
+            return await database.fetch(statement)
+        try:
+            return await database.run_on(self._connection, statement)
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnreachable(repr(error)) from error
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Every statement in the block on one connection, in one
+        transaction: all committed when the block ends, none when it raises.
+        A transaction does not nest."""
+        database = self._open()
+        if self._connection is not None:
+            raise RuntimeError("a transaction is already open on this access")
+        async with database.transaction() as connection:
+            self._connection = connection
+            try:
+                yield
+            finally:
+                self._connection = None
 
     def close(self) -> None:
         self._database = None

@@ -3,9 +3,11 @@
 Handlers and contexts raise a `Problem` (impl/problems.py), or let the
 routes, FastAPI, Starlette and the database raise their own exceptions;
 `answer_for` turns each into `application/problem+json` with the status the
-contract documents for it, for the edge (impl/http/edge.py) on the
-operations' path and, through the exception handlers `install` registers,
-for FastAPI everywhere else. Database errors are mapped by SQLSTATE.
+contract documents for it, in place on the operations' path
+(impl/http/operations.py) and, through the exception handlers `install`
+registers, for FastAPI everywhere else. An exception handler the app's
+user registers for a kind of error takes precedence (`handled_by_app`).
+Database errors are mapped by SQLSTATE.
 """
 
 import logging
@@ -17,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import Scope
 
 from generated.facts import PROBLEMS
 from generated.models import FieldError
@@ -29,7 +32,9 @@ from impl.db.database import (
 )
 from impl.db.sqlstates import SqlState, SqlStateClass, sqlstate
 from impl.problems import Problem, ProblemName, retry_after
-from runtime.routes import Answer, BodyTooLarge, Operation
+from runtime.call import BodyTooLarge
+from runtime.operations import Operation
+from runtime.replies import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +62,19 @@ def problem_answer(
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
     problem_type: str = "about:blank",
+    problem_title: str | None = None,
 ) -> Answer:
-    """The contract's Problem, validated by its generated model."""
+    """The contract's Problem, validated by its generated model; titled by
+    the status where the problem has no title of its own (about:blank)."""
     fields = (
         {"errors": [FieldError.model_validate(e) for e in errors]} if errors else {}
     )
     body = ProblemBody(
-        type=problem_type, title=title(status), status=status, detail=detail, **fields
+        type=problem_type,
+        title=problem_title or title(status),
+        status=status,
+        detail=detail,
+        **fields,
     )
     raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE_BYTES)]
     for name, value in (headers or {}).items():
@@ -82,8 +93,8 @@ def named_answer(
     errors: Sequence[Mapping[str, str]] | None = None,
 ) -> Answer:
     """The problem of this name, with its status and type from the contract."""
-    status, problem_type, _ = PROBLEMS[name]
-    return problem_answer(status, detail, headers, errors, problem_type)
+    status, problem_type, problem_title = PROBLEMS[name]
+    return problem_answer(status, detail, headers, errors, problem_type, problem_title)
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -254,6 +265,21 @@ async def _on_error(request: Request, exc: Exception) -> Response:
     path, a method a path does not serve)."""
     allowed = allowed_methods(request) if isinstance(exc, HTTPException) else ()
     return response_of(answer_for(exc, allowed))
+
+
+def handled_by_app(scope: Scope, error: Exception) -> bool:
+    """Whether an exception handler other than this module's is registered
+    for the error (with `app.exception_handler`), so that FastAPI must call
+    it: the most specific one by class, as Starlette looks it up."""
+    handlers, status_handlers = scope["starlette.exception_handlers"]
+    if isinstance(error, HTTPException) and error.status_code in status_handlers:
+        return True
+    for kind in type(error).__mro__:
+        handler = handlers.get(kind)
+        if handler is not None:
+            return handler is not _on_error
+    # Exception's handler is the server error middleware's.
+    return scope["app"].exception_handlers.get(Exception) is not _on_error
 
 
 def install(app: FastAPI) -> None:

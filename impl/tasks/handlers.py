@@ -51,7 +51,7 @@ from impl.tasks.statements import (
     new,
     update_statements,
 )
-from runtime.routes import NoHeaders, Reply
+from runtime.replies import NoHeaders, Reply
 
 
 def _reply(row: Record) -> Reply[Task, GetTaskHeaders]:

@@ -173,12 +173,15 @@ async def create(db: DatabaseAccess, params: KeyedCreateParams) -> Sequence[Reco
     try:
         return await db.fetch(CREATE_IDEMPOTENTLY(params))
     except asyncpg.UniqueViolationError:
-        # The key is taken: by a twin request that has just committed, or by
-        # an expired key the purge has not reached yet. Clear the latter and
-        # run once more; the twin's answer is then found under `existing`.
-        await db.fetch(PURGE_EXPIRED_KEY(params))
+        pass
+    # The key is taken: by a twin request that has just committed, or by an
+    # expired key the purge has not reached yet. Clear the latter and run
+    # once more, in one transaction; the twin's answer is then found under
+    # `existing`.
     try:
-        return await db.fetch(CREATE_IDEMPOTENTLY(params))
+        async with db.transaction():
+            await db.fetch(PURGE_EXPIRED_KEY(params))
+            return await db.fetch(CREATE_IDEMPOTENTLY(params))
     except asyncpg.UniqueViolationError:
         raise IdempotencyKeyInProgress from None
 

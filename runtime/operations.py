@@ -1,0 +1,41 @@
+"""An operation of a contract, as its generated table states it."""
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from runtime.parameters import Parameter
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of a contract, as its generated table states it."""
+
+    operation_id: str
+    summary: str
+    handler: str
+    """The name of its method in the Handlers protocol."""
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    parameters_model: type[BaseModel] | None
+    """The one model that validates every parameter at once."""
+    body: type[BaseModel] | None
+    body_media_type: str | None
+    """The body's media type, a JSON one: `application/json`, or
+    `application/merge-patch+json` for a JSON Merge Patch."""
+    success: int
+    success_media_type: str | None
+    """The success response's media type: `application/json`, or another
+    for a body that is not JSON."""
+    statuses: tuple[int, ...]
+    security: list[dict[str, list[str]]]
+    subject: str | None
+    """The path parameter the caller's token subject must equal, the one the
+    contract marks `x-token-subject`; None where no parameter names the
+    caller."""
+
+    @property
+    def public(self) -> bool:
+        """Whether the contract secures it with nothing (`security: []`)."""
+        return self.security == []
