@@ -78,10 +78,10 @@ def create_dev_app() -> "Service":
 
 class Service(FastAPI):
     """FastAPI, with the service's outer pass (impl/http/edge.py) around its
-    whole stack, and the operations served at its innermost layer, where the
-    router is (impl/http/operations.py): a middleware added with
-    `app.add_middleware` and a handler registered with
-    `app.exception_handler` apply to every operation as to any route."""
+    whole stack, and the operations served by the innermost middleware
+    (impl/http/operations.py): a middleware added with `app.add_middleware`
+    and a handler registered with `app.exception_handler` apply to every
+    operation as to any route."""
 
     edge: Edge
 
@@ -143,6 +143,10 @@ def create_app(settings: Settings | None = None) -> Service:
                 services.database = None
 
     app = Service(
+        # The service makes its own spans and metrics (impl/tracing.py,
+        # impl/metrics.py) with providers of its own; FastAPI's, on the
+        # global providers, would count every request twice.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         title=TITLE,
         version=VERSION,
         lifespan=lifespan,
@@ -161,12 +165,11 @@ def create_app(settings: Settings | None = None) -> Service:
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
-    # The router's own entry: what its routes would do for an operation,
-    # without matching them one by one.
-    app.router.middleware_stack = Operations(
-        operation_routes,
-        app.router.app,
-        errors.UndocumentedStatuses(settings.strict_contract),
+    # First, so the innermost: every middleware added after it wraps it.
+    app.add_middleware(
+        Operations,
+        routes=operation_routes,
+        undocumented=errors.UndocumentedStatuses(settings.strict_contract),
     )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))

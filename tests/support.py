@@ -193,8 +193,15 @@ class LiveServer:
 
     @classmethod
     @contextmanager
-    def serve(cls, settings: Settings) -> Iterator[Self]:
+    def serve(
+        cls, settings: Settings, extend: Callable[[FastAPI], None] | None = None
+    ) -> Iterator[Self]:
+        """Serve `create_app(settings)`, changed by `extend` first where a
+        test extends it as a team would (a middleware, an exception
+        handler)."""
         app = create_app(settings)
+        if extend is not None:
+            extend(app)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

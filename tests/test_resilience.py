@@ -112,8 +112,9 @@ CUTS = 10
 def test_reads_survive_every_connection_cut_ten_times(
     app: LiveServer, own_database: OwnDatabase, auth: dict[str, str]
 ) -> None:
-    """As a Neon compute suspending mid-traffic: every read is retried once,
-    on a fresh connection, whatever lost-connection error asyncpg raised."""
+    """As a Neon compute suspending mid-traffic: every read is retried on a
+    fresh connection, whatever lost-connection error asyncpg raised, even
+    when the retry's connection is cut too (each cut is two, 20 ms apart)."""
     statuses: list[int] = []
     killed: list[int] = []
 
@@ -134,6 +135,8 @@ def test_reads_survive_every_connection_cut_ten_times(
                 for _ in range(CUTS):
                     await asyncio.sleep(0.15)
                     killed.append(await own_database.kill_connections())
+                    await asyncio.sleep(0.02)
+                    await own_database.kill_connections()
                 cutting.clear()
 
             await asyncio.gather(*(reader() for _ in range(4)), killer())

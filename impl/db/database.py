@@ -70,6 +70,10 @@ async def _keep_session_state(connection: asyncpg.Connection) -> None:
     transactions are still rolled back by the pool itself."""
 
 
+LOST_CONNECTION_ATTEMPTS = 3
+"""How often an idempotent statement runs before a lost connection fails it."""
+
+
 class DatabaseUnreachable(Exception):
     """The server could not be reached, or did not answer in time."""
 
@@ -103,15 +107,17 @@ class Database:
 
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows,
-        retried once after a lost connection if it is idempotent.
+        retried after a lost connection if it is idempotent.
 
         The connection goes back to the pool as soon as the rows are in, so a
         pool as large as the number of statements in flight serves any number
         of concurrent requests.
 
         After a lost connection (a backend killed, a Neon compute suspended)
-        an idempotent statement runs once more, on a fresh connection: every
+        an idempotent statement runs again, on a fresh connection: every
         pooled connection is expired, since they all went down together. A
+        fresh connection can be cut too (a second cut, a compute suspending
+        again), so it runs up to LOST_CONNECTION_ATTEMPTS times in all. A
         statement that is not idempotent is not retried, since the server
         may have committed it just before the connection dropped; the caller
         gets 503, and nothing is half-written, since one statement is atomic.
@@ -121,13 +127,18 @@ class Database:
         DatabaseUnreachable, so that no other OSError is taken for it.
         """
         try:
-            try:
-                return await self._run(statement)
-            except Exception as error:
-                if not (statement.idempotent and is_lost_connection(error)):
-                    raise
-                logger.warning("database connection lost (%s); retrying once", error)
-                await self.pool.expire_connections()
+            for attempt in range(1, LOST_CONNECTION_ATTEMPTS):
+                try:
+                    return await self._run(statement)
+                except Exception as error:
+                    if not (statement.idempotent and is_lost_connection(error)):
+                        raise
+                    logger.warning(
+                        "database connection lost (%s); retrying (attempt %d)",
+                        error,
+                        attempt + 1,
+                    )
+                    await self.pool.expire_connections()
             return await self._run(statement)
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error

@@ -6,20 +6,24 @@ routes, FastAPI, Starlette and the database raise their own exceptions;
 contract documents for it, in place on the operations' path
 (impl/http/operations.py) and, through the exception handlers `install`
 registers, for FastAPI everywhere else. An exception handler the app's
-user registers for a kind of error takes precedence (`handled_by_app`).
+user registers for a kind of error takes precedence (`app_handler_for`).
 Database errors are mapped by SQLSTATE.
 """
 
+import inspect
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from http import HTTPStatus
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import Scope
 
 from generated.facts import PROBLEMS
 from generated.models import FieldError
@@ -267,19 +271,38 @@ async def _on_error(request: Request, exc: Exception) -> Response:
     return response_of(answer_for(exc, allowed))
 
 
-def handled_by_app(scope: Scope, error: Exception) -> bool:
-    """Whether an exception handler other than this module's is registered
-    for the error (with `app.exception_handler`), so that FastAPI must call
-    it: the most specific one by class, as Starlette looks it up."""
-    handlers, status_handlers = scope["starlette.exception_handlers"]
-    if isinstance(error, HTTPException) and error.status_code in status_handlers:
-        return True
-    for kind in type(error).__mro__:
-        handler = handlers.get(kind)
-        if handler is not None:
-            return handler is not _on_error
-    # Exception's handler is the server error middleware's.
-    return scope["app"].exception_handlers.get(Exception) is not _on_error
+Handler = Callable[[Request, Exception], Awaitable[Response | None]]
+
+
+class ServerError:
+    """Where the app's `Exception` handler (FastAPI's server error
+    middleware's) is the app user's own, and no other is for the error."""
+
+
+SERVER_ERROR = ServerError()
+
+
+def app_handler_for(app: Starlette, error: Exception) -> Handler | ServerError | None:
+    """The exception handler the app's user registered for this error (with
+    `app.exception_handler`), the most specific one by class as Starlette
+    looks it up; None where this module answers it."""
+    handlers = app.exception_handlers
+    handler = None
+    if isinstance(error, HTTPException):
+        handler = handlers.get(error.status_code)
+    if handler is None:
+        for kind in type(error).__mro__:
+            if kind is not Exception and kind in handlers:
+                handler = handlers[kind]
+                break
+        else:
+            if handlers.get(Exception, _on_error) is not _on_error:
+                return SERVER_ERROR
+    if handler is None or handler is _on_error:
+        return None
+    if not inspect.iscoroutinefunction(handler):
+        return partial(run_in_threadpool, handler)
+    return cast(Handler, handler)
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,307 @@
+"""What a FastAPI team reaches for first reaches every operation: a
+middleware added with `app.add_middleware`, a handler registered with
+`app.exception_handler`, a per-request dependency with `yield`, and a
+transaction. Each test follows README's "Extending the service".
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from uuid import UUID
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from generated.models import Task, TaskCreate
+from generated.routes import OPERATIONS, GetTaskHeaders
+from impl import app as composed
+from impl import dependencies
+from impl.contexts import RequestContext
+from impl.db.database import DatabaseAccess, open_database
+from impl.probes import Probes
+from impl.problems import NotFound
+from impl.settings import Settings
+from impl.tasks.handlers import TaskHandlers
+from impl.tasks.statements import CREATE, new
+from runtime.binding import HandlerBindingError
+from runtime.call import Call
+from runtime.dependencies import NONE
+from runtime.operations import Operation
+from runtime.replies import Reply
+from tests.support import Api, Database, Keys, LiveServer
+
+TASK_BODY = {"title": "Buy milk"}
+
+
+@contextmanager
+def serving(
+    settings: Settings, keys: Keys, extend: Callable[[FastAPI], None] | None = None
+) -> Iterator[Api]:
+    with (
+        LiveServer.serve(settings, extend) as live,
+        Api.for_user(live.base_url, "alice", keys) as alice,
+    ):
+        yield alice
+
+
+def call_every_operation(alice: Api) -> dict[str, int]:
+    """Each operation of the contract called once: its status, by operationId."""
+    task_id = alice.new_task()["id"]
+    statuses = {}
+    for operation in OPERATIONS:
+        url = operation.path.format(user_id="alice", task_id=task_id)
+        content = None
+        headers = {}
+        if operation.body is not None:
+            content = httpx.Request("POST", "/", json=TASK_BODY).content
+            headers["Content-Type"] = operation.body_media_type or "application/json"
+        response = alice.client.request(
+            operation.method, url, content=content, headers=headers
+        )
+        statuses[operation.operation_id] = response.status_code
+    return statuses
+
+
+class Recorder:
+    """A pure-ASGI middleware: the path and status of each request it wraps."""
+
+    seen: ClassVar[list[tuple[str, int]]] = []
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def recording(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.seen.append((scope["path"], message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, recording)
+
+
+def test_a_pure_asgi_middleware_sees_every_operation(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    Recorder.seen = []
+    with serving(settings, keys, lambda app: app.add_middleware(Recorder)) as alice:
+        statuses = call_every_operation(alice)
+
+    create_first = 1
+    assert len(Recorder.seen) == len(OPERATIONS) + create_first
+    assert [status for _, status in Recorder.seen[create_first:]] == list(
+        statuses.values()
+    )
+
+
+def test_a_base_http_middleware_sees_every_operation(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    seen: list[tuple[str, str, int]] = []
+
+    async def dispatch(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        seen.append((request.method, request.url.path, response.status_code))
+        response.headers["X-Seen-By"] = "team"
+        return response
+
+    def extend(app: FastAPI) -> None:
+        app.add_middleware(BaseHTTPMiddleware, dispatch=dispatch)
+
+    with serving(settings, keys, extend) as alice:
+        statuses = call_every_operation(alice)
+        marked = alice.list()
+
+    assert [status for _, _, status in seen[1:-1]] == list(statuses.values())
+    assert {method for method, _, _ in seen} == {o.method for o in OPERATIONS}
+    assert marked.headers["X-Seen-By"] == "team"
+
+
+class Teapot(Exception):
+    """A handler's own exception."""
+
+
+async def raises_teapot(
+    self: TaskHandlers, ctx: RequestContext, *, user_id: str, task_id: UUID
+) -> Reply[Task, GetTaskHeaders]:
+    raise Teapot
+
+
+def test_an_exception_handler_answers_a_handlers_own_exception(
+    settings: Settings, keys: Keys, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TaskHandlers, "get_task", raises_teapot)
+
+    def extend(app: FastAPI) -> None:
+        @app.exception_handler(Teapot)
+        async def teapot(request: Request, exc: Teapot) -> JSONResponse:
+            return JSONResponse({"brewing": request.url.path}, status_code=418)
+
+    with serving(settings, keys, extend) as alice:
+        response = alice.get(alice.new_task()["id"])
+
+    assert response.status_code == 418
+    assert response.json() == {"brewing": response.request.url.path}
+
+
+def test_an_exception_handler_takes_over_a_problem_of_the_service(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    def extend(app: FastAPI) -> None:
+        @app.exception_handler(NotFound)
+        async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+            return JSONResponse({"missing": True}, status_code=404)
+
+    with serving(settings, keys, extend) as alice:
+        response = alice.get("00000000-0000-4000-8000-000000000000")
+
+    assert response.status_code == 404
+    assert response.json() == {"missing": True}
+
+
+class Events:
+    """What happened in one request, in order."""
+
+    log: ClassVar[list[str]] = []
+
+
+async def audit_trail(call: Call) -> AsyncIterator[list[str]]:
+    """A dependency, as README's "Extending the service" writes one."""
+    Events.log.append(f"enter {call.operation.operation_id}")
+    try:
+        yield Events.log
+    except NotFound:
+        Events.log.append("saw NotFound")
+        raise
+    finally:
+        Events.log.append("teardown")
+
+
+class Sent:
+    """A middleware that logs when a response has been sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def logged(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body":
+                Events.log.append("sent")
+
+        await self.app(scope, receive, logged)
+
+
+async def reads_the_trail(
+    self: TaskHandlers, ctx: RequestContext, *, user_id: str, task_id: UUID
+) -> Reply[Task, GetTaskHeaders]:
+    ctx.deps[audit_trail].append("handler")
+    return await TaskHandlers.get_task(self, ctx, user_id=user_id, task_id=task_id)
+
+
+@pytest.fixture
+def with_audit_trail(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dependencies, "DEPENDENCIES", (audit_trail,))
+    monkeypatch.setattr(composed.Handlers, "get_task", reads_the_trail)
+    Events.log = []
+
+
+@pytest.mark.usefixtures("with_audit_trail")
+def test_a_dependency_is_torn_down_after_the_response(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    with serving(settings, keys, lambda app: app.add_middleware(Sent)) as alice:
+        task_id = alice.new_task()["id"]
+        Events.log.clear()
+        assert alice.get(task_id).status_code == 200
+
+    assert Events.log == ["enter getTask", "handler", "sent", "teardown"]
+
+
+@pytest.mark.usefixtures("with_audit_trail")
+def test_a_dependency_sees_the_error_and_is_torn_down_before_its_answer(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    with serving(settings, keys, lambda app: app.add_middleware(Sent)) as alice:
+        assert alice.get("00000000-0000-4000-8000-000000000000").status_code == 404
+
+    assert Events.log == [
+        "enter getTask",
+        "handler",
+        "saw NotFound",
+        "teardown",
+        "sent",
+    ]
+
+
+def test_an_unregistered_dependency_is_named() -> None:
+    with pytest.raises(LookupError, match=r"audit_trail .* impl/dependencies\.py"):
+        NONE[audit_trail]
+
+
+async def count_tasks(db: Database) -> Any:
+    [row] = await db.fetch("SELECT count(*) AS n FROM tasks")
+    return row["n"]
+
+
+def create(user_id: str) -> Any:
+    fields = new(TaskCreate(title="in a transaction"))
+    return CREATE({"owner": user_id, "new": fields, "max_tasks": 100})
+
+
+class Undone(Exception):
+    pass
+
+
+def test_a_transaction_commits_both_writes_or_neither(
+    settings: Settings, db: Database
+) -> None:
+    async def writes_twice(then_raise: bool) -> None:
+        async with open_database(settings, settings.database_url) as database:
+            access = DatabaseAccess(database)
+            async with access.transaction():
+                await access.fetch(create("alice"))
+                await access.fetch(create("alice"))
+                if then_raise:
+                    raise Undone
+
+    with pytest.raises(Undone):
+        asyncio.run(writes_twice(then_raise=True))
+    assert asyncio.run(count_tasks(db)) == 0
+
+    asyncio.run(writes_twice(then_raise=False))
+    assert asyncio.run(count_tasks(db)) == 2
+
+
+def test_a_handler_class_missing_a_method_stops_startup_naming_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It inherits the protocol's stub, which mypy accepts at the class."""
+    without = {k: v for k, v in vars(TaskHandlers).items() if k != "get_task"}
+    incomplete = type("TaskHandlers", TaskHandlers.__bases__, without)
+    handlers = type("Handlers", (incomplete, Probes), {})
+    handlers.__init__ = composed.Handlers.__init__  # type: ignore[misc]
+    monkeypatch.setattr(composed, "Handlers", handlers)
+
+    with pytest.raises(HandlerBindingError, match=r"getTask: .* no handler get_task"):
+        composed.create_app(settings)
+
+
+def test_every_operation_is_a_route_of_fastapis_router(settings: Settings) -> None:
+    """What FastAPI's router tells about a path (405, the docs' routes)
+    it tells about the operations too."""
+    app = composed.create_app(settings)
+    named = {getattr(route, "name", None) for route in app.router.routes}
+    assert {o.operation_id for o in OPERATIONS} <= named
+    assert all(isinstance(o, Operation) for o in OPERATIONS)
