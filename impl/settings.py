@@ -95,8 +95,10 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, validation_alias=_named("LOG_FORMAT"))
     """LOG_FORMAT=json: one JSON object per log line."""
     access_log: bool = True
-    shutdown_drain_seconds: float = Field(0.0, ge=0)
-    """After SIGTERM, how long /ready answers 503 before the server stops."""
+    shutdown_drain_seconds: float = Field(2.0, ge=0)
+    """After SIGTERM, how long /ready answers 503 before the server stops:
+    by default longer than a balancer checking every 500 ms needs to stop
+    sending, so that a rolling restart loses nothing without any setting."""
 
     database_url: str = ""
     """Empty: start the embedded PostgreSQL in `data_dir`."""

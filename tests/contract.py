@@ -7,8 +7,10 @@ yesterday's contract.
 """
 
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tools import openapi
@@ -124,6 +126,54 @@ def example(field: Schema) -> Any:
     if "enum" in field:
         return field["enum"][0]
     raise LookupError(f"give the schema an example: {field}")
+
+
+def another(field: Schema, value: Any) -> Any:
+    """A value the field accepts other than `value` (None: any value), for
+    every type and format the contract uses, lists included."""
+    schema, _ = unwrap(field)
+    kinds = [kind for kind in types(schema) if kind != "null"]
+    if "enum" in schema:
+        return next(option for option in schema["enum"] if option != value)
+    if kinds == ["boolean"]:
+        return value is not True
+    if kinds == ["integer"] or kinds == ["number"]:
+        start = example(schema) if value is None else value
+        step = -1 if start + 1 > schema.get("maximum", start + 1) else 1
+        return start + step
+    if kinds == ["array"]:
+        item = resolve(schema["items"])
+        if value:
+            return [another(item, value[0]), *value[1:]]
+        return [example(item)] * max(1, schema.get("minItems", 1))
+    if kinds == ["string"]:
+        return _another_string(schema, value)
+    raise LookupError(f"tests/contract.py: say how to vary a {kinds} field: {schema}")
+
+
+def _another_string(schema: Schema, value: Any) -> str:
+    given = example(schema) if value is None else value
+    formatted = schema.get("format")
+    if formatted == "date-time":
+        instant = datetime.fromisoformat(given.replace("Z", "+00:00"))
+        return (instant + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    if formatted == "date":
+        return (date.fromisoformat(given) + timedelta(days=1)).isoformat()
+    if formatted == "uuid":
+        return str(uuid.uuid4())
+    candidate = example(schema)
+    if candidate != value:
+        return str(candidate)
+    shorter = given[:-1] if len(given) > schema.get("minLength", 0) + 1 else ""
+    for changed in (f"{given}x"[: schema.get("maxLength")], shorter, "x"):
+        pattern = schema.get("pattern")
+        if (
+            changed
+            and changed != value
+            and (not pattern or re.search(pattern, changed))
+        ):
+            return changed
+    raise LookupError(f"tests/contract.py: say how to vary {value!r} of {schema}")
 
 
 def minimal_body(body: Schema) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from uuid import UUID
 
 import pytest
 import yaml
@@ -66,11 +67,29 @@ def test_a_sync_handler_stops_the_app() -> None:
         build(handlers_except(get_task=get_task))
 
 
-def test_a_drifted_signature_stops_the_app() -> None:
+def test_a_drifted_signature_stops_the_app_saying_what_differs() -> None:
     async def create_task(ctx: Any, *, user_id: str, body: dict[str, Any]) -> Any: ...
 
-    with pytest.raises(HandlerBindingError, match=r"createTask: .*the contract needs"):
+    with pytest.raises(HandlerBindingError) as refused:
         build(handlers_except(create_task=create_task))
+
+    message = str(refused.value)
+    assert "createTask: " in message
+    assert "lacks `idempotency_key: str | None`" in message
+    assert (
+        "has `body: dict[str, typing.Any]`, the contract needs `body: TaskCreate`"
+        in message
+    )
+
+
+def test_keyword_only_parameters_may_come_in_any_order() -> None:
+    real = HANDLERS.get_task
+
+    async def get_task(ctx: Any, *, task_id: UUID, user_id: str) -> Any:
+        return await real(ctx, user_id=user_id, task_id=task_id)
+
+    get_task.__annotations__["return"] = inspect.signature(real).return_annotation
+    build(handlers_except(get_task=get_task))
 
 
 def run_generator(
@@ -126,12 +145,17 @@ Spec = dict[str, Any]
 def new_fields(spec: Spec) -> None:
     """An enum with a default, nullable values, arrays of constrained
     strings, nested objects, integer and number ranges, date and date-time,
-    uuid, email and uri formats: on both request schemas and on Task."""
+    uuid, email and uri formats: on both request schemas and on Task. Their
+    names are the examples' own, so that no field the product adds meets
+    them."""
     schemas = spec["components"]["schemas"]
-    schemas["Priority"] = {"type": "string", "enum": ["low", "normal", "high"]}
+    schemas["SamplePriority"] = {"type": "string", "enum": ["low", "normal", "high"]}
     fields: Spec = {
-        "priority": {"$ref": "#/components/schemas/Priority", "default": "normal"},
-        "tags": {
+        "sample_priority": {
+            "$ref": "#/components/schemas/SamplePriority",
+            "default": "normal",
+        },
+        "sample_tags": {
             "type": "array",
             "items": {
                 "type": "string",
@@ -142,18 +166,35 @@ def new_fields(spec: Spec) -> None:
             "maxItems": 20,
             "default": [],
         },
-        "due_on": {"type": ["string", "null"], "format": "date", "default": None},
-        "remind_at": {
+        "sample_due_on": {
+            "type": ["string", "null"],
+            "format": "date",
+            "default": None,
+        },
+        "sample_remind_at": {
             "type": ["string", "null"],
             "format": "date-time",
             "default": None,
         },
-        "estimate": {"type": "integer", "minimum": 0, "maximum": 600, "default": 0},
-        "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "link": {"type": ["string", "null"], "format": "uri", "default": None},
-        "contact": {"type": ["string", "null"], "format": "email", "default": None},
-        "parent_id": {"type": ["string", "null"], "format": "uuid", "default": None},
-        "place": {
+        "sample_estimate": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 600,
+            "default": 0,
+        },
+        "sample_weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "sample_link": {"type": ["string", "null"], "format": "uri", "default": None},
+        "sample_contact": {
+            "type": ["string", "null"],
+            "format": "email",
+            "default": None,
+        },
+        "sample_parent_id": {
+            "type": ["string", "null"],
+            "format": "uuid",
+            "default": None,
+        },
+        "sample_place": {
             "type": ["object", "null"],
             "additionalProperties": False,
             "required": ["lat", "lon"],
@@ -257,7 +298,7 @@ def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> Non
 
     models = (roots[0] / "generated" / "models.py").read_text()
     assert "RootModel" not in models  # constrained items stay plain strings
-    assert "priority: Priority = Priority.NORMAL" in models
+    assert "sample_priority: SamplePriority = SamplePriority.NORMAL" in models
     routes = (roots[1] / "generated" / "routes.py").read_text()
     assert "async def patch_task(" in routes
     assert "variant_due_before: date | None" in routes
@@ -303,16 +344,17 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
 
     class TaskCreate(BaseModel):
         title: str
-        tags: list[str]
+        sample_labels: list[str]
 
+    assert "sample_labels" not in tasks.c
     with pytest.raises(ColumnBindingError) as stopped:
         check_columns(tasks, TaskCreate)
 
     assert str(stopped.value) == (
         "openapi.yaml names what the database cannot hold: "
-        "TaskCreate.tags: add a `tags` column to the table `tasks`"
-        " (impl/db/tables.py), then write its migration with"
-        ' `make revision MESSAGE="add tags"`'
+        "TaskCreate.sample_labels: add a `sample_labels` column to the table"
+        " `tasks` (impl/db/tables.py), then write its migration with"
+        ' `make revision MESSAGE="add sample_labels"`'
     )
 
 

@@ -19,17 +19,12 @@ NOT_NULLABLE = [name for name in MEMBERS if name not in NULLABLE]
 def a_value(field: dict[str, Any]) -> Any:
     """A value, not null, that the field accepts."""
     schema, _ = contract.unwrap(field)
-    if contract.types(schema) == ["boolean"]:
-        return False
-    return contract.example(schema)
+    return contract.another(schema, None)
 
 
 def another(field: dict[str, Any], value: Any) -> Any:
     """A value the field accepts, other than `value`."""
-    if isinstance(value, bool):
-        return not value
-    candidate = a_value(field)
-    return candidate if candidate != value else f"{candidate} (changed)"
+    return contract.another(field, value)
 
 
 @pytest.fixture

@@ -110,23 +110,24 @@ def idempotency_key_reused(w: World) -> httpx.Response:
     return w.alice.create({"title": "second"}, headers=key)
 
 
-async def lock_waited_for(
-    watcher: asyncpg.Connection, fragment: str, *, besides: int = 0
+async def blocked_by(
+    watcher: asyncpg.Connection, blocker: int, waiter: int | None = None
 ) -> None:
-    """Until another backend (not `besides`) waits for a lock in a statement
-    holding `fragment`: each step of a race waits for the one before,
-    however slow the machine."""
+    """Until another backend (`waiter`, if given) waits for a lock that
+    `blocker` holds: each step of a race waits for the one before, however
+    slow the machine, whatever the statements' text."""
     for _ in range(600):
         waiting = await watcher.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE $1 AND pid NOT IN (pg_backend_pid(), $2)",
-            f"%{fragment}%",
-            besides,
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE $1 = ANY(pg_blocking_pids(pid)) AND pid <> pg_backend_pid()"
+            " AND ($2::int IS NULL OR pid = $2)",
+            blocker,
+            waiter,
         )
         if waiting:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no statement with {fragment!r} came to wait for a lock")
+    raise AssertionError(f"no backend came to wait for a lock of {blocker}")
 
 
 def idempotency_key_in_progress(w: World) -> httpx.Response:
@@ -162,7 +163,8 @@ def idempotency_key_in_progress(w: World) -> httpx.Response:
                         headers={"Idempotency-Key": "twin"},
                     )
                 )
-                await lock_waited_for(twin, "DELETE FROM idempotency_keys")
+                # The create's purge.
+                await blocked_by(twin, holder.get_server_pid())
                 await holder.execute("DELETE FROM idempotency_keys WHERE key = 'twin'")
                 # The twin's fresh key waits for that delete to commit...
                 await twin.execute("BEGIN")
@@ -170,13 +172,11 @@ def idempotency_key_in_progress(w: World) -> httpx.Response:
                 insert = asyncio.create_task(
                     twin.execute(record, uuid.UUID(task["id"]), timedelta())
                 )
-                await lock_waited_for(holder, "INSERT INTO idempotency_keys")
+                await blocked_by(holder, holder.get_server_pid(), twin_pid)
                 await holder.execute("COMMIT")
                 # ...and holds the key, uncommitted, while the create retries.
                 await insert
-                await lock_waited_for(
-                    holder, "INSERT INTO idempotency_keys", besides=twin_pid
-                )
+                await blocked_by(holder, twin_pid)
                 await twin.execute("COMMIT")
                 return await create
         finally:

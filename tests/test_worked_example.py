@@ -98,7 +98,7 @@ def test_the_readme_shows_every_step(snippet: str) -> None:
 
 def test_the_readme_says_where_each_step_goes() -> None:
     prose = " ".join(README.split())
-    assert "to `Task`, without the default" in prose
+    assert "to `TaskPatch` and `Task`, without the default" in prose
     assert "add `priority` to `Task`'s `required`" in prose
     assert "add `due_at` to `Task`'s `required`" in prose
     assert "`due_at` and `-due_at` to the `enum` of `TaskSort`" in prose
@@ -111,13 +111,15 @@ def scratch(tmp_path: Path, database_url: str, keys: Keys) -> Iterator[Scratch]:
 
 
 def add_field(spec: dict[str, Any], field: str, name: str) -> None:
-    """A field on both request schemas, and on Task without its default."""
+    """A field on the create and replace schemas, and on the patch and Task
+    without its default."""
     schemas = spec["components"]["schemas"]
     for schema in ("TaskCreate", "TaskUpdate"):
         schemas[schema]["properties"].update(yaml.safe_load(field))
-    in_task = yaml.safe_load(field)
-    del in_task[name]["default"]
-    schemas["Task"]["properties"].update(in_task)
+    without_default = yaml.safe_load(field)
+    del without_default[name]["default"]
+    for schema in ("TaskPatch", "Task"):
+        schemas[schema]["properties"].update(without_default)
     schemas["Task"]["required"].append(name)
 
 
@@ -178,6 +180,13 @@ def assert_priority_round_trips(base: str, keys: Keys) -> None:
         )
         assert conditional.status_code == 200, conditional.text
         assert conditional.json()["priority"] == "high"
+        patched = client.patch(
+            task,
+            content=b'{"priority": "low"}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        assert patched.status_code == 200, patched.text
+        assert (patched.json()["title"], patched.json()["priority"]) == ("high", "low")
         # Left out of a replacement, the field takes its default.
         assert client.put(task, json={"title": "x"}).json()["priority"] == "normal"
 
@@ -253,6 +262,15 @@ def assert_due_dates_round_trip(base: str, keys: Keys) -> None:
             headers={"If-Match": client.get(task).headers["ETag"]},
         )
         assert moved.json()["due_at"] == "2026-12-25T08:00:00Z"
+        for due in ("2026-12-26T08:00:00Z", None):
+            patched = client.patch(
+                task,
+                json={"due_at": due},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+            assert patched.status_code == 200, patched.text
+            assert (patched.json()["title"], patched.json()["due_at"]) == ("soon", due)
+        client.put(task, json={"title": "soon", "due_at": "2026-12-25T08:00:00Z"})
 
         def titles(**params: str) -> list[str]:
             page = client.get(tasks, params=params)
