@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None) -> Service:
         verifier=build_verifier(settings),
         limiter=build_limiter(settings),
         drain=Drain(settings.shutdown_drain_seconds),
-        dependencies=Registered(dependencies.DEPENDENCIES),
+        dependencies=(
+            Registered(dependencies.DEPENDENCIES) if dependencies.DEPENDENCIES else None
+        ),
     )
     tracer_provider = tracing.build_provider(settings)
     access_log = AccessLog(settings.access_log, settings.log_json)

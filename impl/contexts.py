@@ -29,7 +29,8 @@ class Services:
     verifier: Verifier
     limiter: Limiter
     drain: Drain
-    dependencies: Registered
+    dependencies: Registered | None
+    """None where impl/dependencies.py registers none."""
     database: Database | None = None
     """Opened by the app's lifespan, closed when it ends."""
 
@@ -67,7 +68,7 @@ async def request_context(call: Call) -> AsyncIterator[RequestContext]:
     await services.limiter.check(user_id)
     access = DatabaseAccess(services.open_database())
     try:
-        if not services.dependencies:
+        if services.dependencies is None:
             yield RequestContext(user_id=user_id, db=access, deps=NONE)
         else:
             async with services.dependencies.enter(call) as deps:
@@ -81,7 +82,7 @@ async def public_context(call: Call) -> AsyncIterator[PublicContext]:
     access = DatabaseAccess(services.open_database())
     draining = services.drain.draining
     try:
-        if not services.dependencies:
+        if services.dependencies is None:
             yield PublicContext(db=access, draining=draining, deps=NONE)
         else:
             async with services.dependencies.enter(call) as deps:

@@ -58,6 +58,3 @@ class Registered:
             for dependency, enter in self._entered:
                 values[dependency] = await stack.enter_async_context(enter(call))
             yield Dependencies(values)
-
-    def __bool__(self) -> bool:
-        return bool(self._entered)

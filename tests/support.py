@@ -30,8 +30,11 @@ from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy.engine import make_url
 
+from generated.models import TaskCreate
 from impl.app import create_app
+from impl.db.database import DatabaseAccess, open_database
 from impl.settings import PROJECT_ROOT, Settings
+from impl.tasks.statements import CREATE, new
 
 
 def changed(settings: Settings, **values: Any) -> Settings:
@@ -280,6 +283,24 @@ class Api:
         assert response.status_code == 201, response.text
         task: dict[str, Any] = response.json()
         return task
+
+
+class Undone(Exception):
+    """What a transaction's block raises to be rolled back."""
+
+
+async def write_twice(settings: Settings, user_id: str, *, then_raise: bool) -> None:
+    """Two creates for `user_id` in one `DatabaseAccess.transaction()`, the
+    block raising Undone after them if `then_raise`."""
+    async with open_database(settings, settings.database_url) as database:
+        access = DatabaseAccess(database)
+        fields = new(TaskCreate(title="in a transaction"))
+        create = CREATE({"owner": user_id, "new": fields, "max_tasks": 100})
+        async with access.transaction():
+            await access.fetch(create)
+            await access.fetch(create)
+            if then_raise:
+                raise Undone
 
 
 @dataclass

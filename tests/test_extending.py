@@ -18,23 +18,21 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from generated.models import Task, TaskCreate
+from generated.models import Task
 from generated.routes import OPERATIONS, GetTaskHeaders
 from impl import app as composed
 from impl import dependencies
 from impl.contexts import RequestContext
-from impl.db.database import DatabaseAccess, open_database
 from impl.probes import Probes
 from impl.problems import NotFound
 from impl.settings import Settings
 from impl.tasks.handlers import TaskHandlers
-from impl.tasks.statements import CREATE, new
 from runtime.binding import HandlerBindingError
 from runtime.call import Call
 from runtime.dependencies import NONE
 from runtime.operations import Operation
 from runtime.replies import Reply
-from tests.support import Api, Database, Keys, LiveServer
+from tests.support import Api, Database, Keys, LiveServer, Undone, write_twice
 
 TASK_BODY = {"title": "Buy milk"}
 
@@ -113,7 +111,7 @@ def test_a_base_http_middleware_sees_every_operation(
     ) -> Response:
         response = await call_next(request)
         seen.append((request.method, request.url.path, response.status_code))
-        response.headers["X-Seen-By"] = "team"
+        response.headers["X-Served-By"] = "todo-api"
         return response
 
     def extend(app: FastAPI) -> None:
@@ -125,7 +123,7 @@ def test_a_base_http_middleware_sees_every_operation(
 
     assert [status for _, _, status in seen[1:-1]] == list(statuses.values())
     assert {method for method, _, _ in seen} == {o.method for o in OPERATIONS}
-    assert marked.headers["X-Seen-By"] == "team"
+    assert marked.headers["X-Served-By"] == "todo-api"
 
 
 class Teapot(Exception):
@@ -255,32 +253,14 @@ async def count_tasks(db: Database) -> Any:
     return row["n"]
 
 
-def create(user_id: str) -> Any:
-    fields = new(TaskCreate(title="in a transaction"))
-    return CREATE({"owner": user_id, "new": fields, "max_tasks": 100})
-
-
-class Undone(Exception):
-    pass
-
-
 def test_a_transaction_commits_both_writes_or_neither(
     settings: Settings, db: Database
 ) -> None:
-    async def writes_twice(then_raise: bool) -> None:
-        async with open_database(settings, settings.database_url) as database:
-            access = DatabaseAccess(database)
-            async with access.transaction():
-                await access.fetch(create("alice"))
-                await access.fetch(create("alice"))
-                if then_raise:
-                    raise Undone
-
     with pytest.raises(Undone):
-        asyncio.run(writes_twice(then_raise=True))
+        asyncio.run(write_twice(settings, "alice", then_raise=True))
     assert asyncio.run(count_tasks(db)) == 0
 
-    asyncio.run(writes_twice(then_raise=False))
+    asyncio.run(write_twice(settings, "alice", then_raise=False))
     assert asyncio.run(count_tasks(db)) == 2
 
 

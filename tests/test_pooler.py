@@ -21,7 +21,16 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
-from tests.support import Keys, LiveServer, accepts, changed, free_port, up_within
+from tests.support import (
+    Database,
+    Keys,
+    LiveServer,
+    accepts,
+    changed,
+    free_port,
+    up_within,
+    write_twice,
+)
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -146,3 +155,32 @@ def test_concurrent_traffic_through_a_transaction_pooler_gets_no_error(
 
     assert len(statuses) == CLIENTS * 15 * 6
     assert set(statuses) <= {200, 201, 204}, {s: statuses.count(s) for s in statuses}
+
+
+def test_a_transaction_through_the_pooler_commits_whole_or_not_at_all(
+    settings: Settings, pgbouncer: str, db: Database
+) -> None:
+    """Each transaction keeps one server connection while others run beside
+    it: half of them raise, and exactly the other half's writes are there."""
+    pooled = changed(settings, database_url=pgbouncer, db_statement_cache_size=0)
+
+    async def transactions() -> list[BaseException | None]:
+        return await asyncio.gather(
+            *(
+                write_twice(pooled, f"tx-{n}", then_raise=n % 2 == 1)
+                for n in range(CLIENTS)
+            ),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(transactions())
+
+    assert [type(o).__name__ for o in outcomes] == ["NoneType", "Undone"] * (
+        CLIENTS // 2
+    )
+    rows = asyncio.run(
+        db.fetch("SELECT user_id, count(*) AS n FROM tasks GROUP BY user_id")
+    )
+    assert {row["user_id"]: row["n"] for row in rows} == {
+        f"tx-{n}": 2 for n in range(0, CLIENTS, 2)
+    }

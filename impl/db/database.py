@@ -161,13 +161,22 @@ class Database:
             await self._turns.acquire()
 
     async def _run(self, statement: Bound) -> Sequence[Record]:
-        await self._take_turn()
+        # The hot path: the turn taken and the statement run inline, without
+        # a coroutine more per statement.
+        if self._turns.locked():
+            await self._wait_for_turn()
+        else:
+            await self._turns.acquire()
         try:
             # A turn is a free place in the pool, so acquiring never waits
             # for another statement: no timeout to arm (opening a connection
             # has DB_CONNECT_TIMEOUT of its own).
             connection = await self.pool.acquire()
             try:
+                if self._tracer is None or not tracing.recording():
+                    return await self._execute(
+                        connection, statement, self._in_transaction
+                    )
                 return await self.run_on(
                     connection, statement, own_transaction=self._in_transaction
                 )

@@ -67,7 +67,11 @@ class Edge:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), *extra]
+                headers = message.get("headers")
+                if type(headers) is list:
+                    headers.extend(extra)
+                else:
+                    message["headers"] = [*(headers or ()), *extra]
             await send(message)
 
         try:
