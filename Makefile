@@ -69,7 +69,7 @@ node-contract-diff: $(CONTRACT_DIFF_READY)
 node-frontend: $(FRONTEND_READY)
 node-nextjs: $(EXAMPLE_READY)
 
-test-fast: $(SYNCED) ## The in-process tests (markers unit and service), in under a minute
+test-fast: $(SYNCED) ## The in-process tests (markers unit and service), about a minute
 	$(BIN)/pytest -m "not scratch_copy and not process and not needs_binary" $(PYTEST_ARGS)
 
 check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding

@@ -12,6 +12,7 @@ import logging.config
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from urllib.parse import parse_qs, urlsplit
@@ -69,6 +70,7 @@ def main() -> None:
             check_production(settings)
         verifier = build_verifier(settings)
         check_binding()
+        check_address(settings)
     except (SettingsError, *BINDING_ERRORS) as error:
         sys.exit(f"refusing to start: {one_line(error)}")
     logging_config = log_config(settings.log_level, settings.log_json)
@@ -127,6 +129,22 @@ def check_production(settings: Settings) -> None:
             "DATABASE_URL is not set; production must name its database "
             "(`make run` starts an embedded one for development)"
         )
+
+
+def check_address(settings: Settings) -> None:
+    """SettingsError if HOST:PORT cannot be bound, before the embedded
+    PostgreSQL starts and before the banner offers a server that is not
+    there. Bound as uvicorn binds it, then let go for uvicorn."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            raise SettingsError(
+                f"cannot listen on {settings.host}:{settings.port} ({error.strerror}):"
+                " stop what serves there, or set PORT (or HOST) to another"
+            ) from None
 
 
 def check_binding() -> None:

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
 
 from generated import routes
 from generated.facts import TITLE, VERSION
@@ -30,9 +29,10 @@ from impl.db.database import open_database
 from impl.drain import Drain
 from impl.http import contract, docs, errors
 from impl.http.cors import CrossOrigin
-from impl.http.edge import Edge
+from impl.http.edge import Edge, Service
 from impl.http.logs import AccessLog
 from impl.http.operations import Operations
+from impl.http.undocumented import UndocumentedStatuses
 from impl.probes import Probes
 from impl.rate_limit import build_limiter
 from impl.settings import Settings
@@ -74,24 +74,6 @@ def create_dev_app() -> "Service":
         url = embedded.url_of(settings.data_dir)
         settings = settings.model_copy(update={"database_url": url})
     return create_app(settings)
-
-
-class Service(FastAPI):
-    """FastAPI, with the service's outer pass (impl/http/edge.py) around its
-    whole stack, and the operations served by the innermost middleware
-    (impl/http/operations.py): a middleware added with `app.add_middleware`
-    and a handler registered with `app.exception_handler` apply to every
-    operation as to any route."""
-
-    edge: Edge
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.edge(scope, receive, send)
-
-    async def stack(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """FastAPI's own stack: its error middleware, the app's middleware,
-        its exception middleware, the router."""
-        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Service:
@@ -171,12 +153,11 @@ def create_app(settings: Settings | None = None) -> Service:
     app.add_middleware(
         Operations,
         routes=operation_routes,
-        undocumented=errors.UndocumentedStatuses(settings.strict_contract),
+        undocumented=UndocumentedStatuses(settings.strict_contract),
     )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))
     app.edge = Edge(
-        app.stack,
         drain=services.drain,
         access_log=access_log,
         durations=metrics.RequestDurations() if settings.metrics_enabled else None,

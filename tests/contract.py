@@ -114,6 +114,30 @@ def sort_values() -> list[str]:
     return list(schema("TaskSort")["enum"])
 
 
+LIST_CONTROLS = {"limit", "cursor", "sort"}
+"""The parameters of listTasks that page and order; every other query
+parameter of it is a filter."""
+
+
+def list_filters() -> dict[str, Schema]:
+    """Every filter of listTasks, by name, with its schema."""
+    [listing] = [o for o in operations() if o.operation_id == "listTasks"]
+    return {
+        p["name"]: resolve(p["schema"])
+        for p in listing.parameters
+        if p["in"] == "query" and p["name"] not in LIST_CONTROLS
+    }
+
+
+def filter_values(field: Schema) -> list[Any]:
+    """Values to filter by, as a query string carries them: both of a
+    boolean, one of anything else (a list for a repeatable parameter)."""
+    schema, _ = unwrap(field)
+    if types(schema) == ["boolean"]:
+        return ["true", "false"]
+    return [another(schema, None)]
+
+
 def example(field: Schema) -> Any:
     """A value the field's schema accepts, from its examples or default."""
     field = resolve(field)
@@ -138,22 +162,36 @@ def another(field: Schema, value: Any) -> Any:
     if kinds == ["boolean"]:
         return value is not True
     if kinds == ["integer"] or kinds == ["number"]:
-        start = example(schema) if value is None else value
-        step = -1 if start + 1 > schema.get("maximum", start + 1) else 1
-        return start + step
+        if value is None:
+            return _example_or(schema, schema.get("minimum", 0))
+        return value - 1 if value + 1 > schema.get("maximum", value + 1) else value + 1
     if kinds == ["array"]:
         item = resolve(schema["items"])
         if value:
             return [another(item, value[0]), *value[1:]]
-        return [example(item)] * max(1, schema.get("minItems", 1))
+        return [another(item, None)] * max(1, schema.get("minItems", 1))
     if kinds == ["string"]:
         return _another_string(schema, value)
     raise LookupError(f"tests/contract.py: say how to vary a {kinds} field: {schema}")
 
 
+def _example_or(schema: Schema, fallback: Any) -> Any:
+    try:
+        return example(schema)
+    except LookupError:
+        return fallback
+
+
+FORMATTED = {"date-time": "2026-03-08T09:00:00Z", "date": "2026-03-08"}
+"""A value of each format, for a schema that shows none."""
+
+
 def _another_string(schema: Schema, value: Any) -> str:
-    given = example(schema) if value is None else value
     formatted = schema.get("format")
+    fallback = FORMATTED.get(str(formatted), "x" * max(1, schema.get("minLength", 1)))
+    given = _example_or(schema, fallback) if value is None else value
+    if value is None and formatted != "uuid":
+        return str(given)
     if formatted == "date-time":
         instant = datetime.fromisoformat(given.replace("Z", "+00:00"))
         return (instant + timedelta(days=1)).isoformat().replace("+00:00", "Z")
@@ -161,7 +199,7 @@ def _another_string(schema: Schema, value: Any) -> str:
         return (date.fromisoformat(given) + timedelta(days=1)).isoformat()
     if formatted == "uuid":
         return str(uuid.uuid4())
-    candidate = example(schema)
+    candidate = _example_or(schema, fallback)
     if candidate != value:
         return str(candidate)
     shorter = given[:-1] if len(given) > schema.get("minLength", 0) + 1 else ""

@@ -110,7 +110,7 @@ def start_service(
             [sys.executable, "-m", "impl", *args],
             cwd=root,
             # Strict unless a test says otherwise: an undocumented status
-            # fails it (impl/http/errors.UndocumentedStatuses).
+            # fails it (impl/http/undocumented.py).
             env={"STRICT_CONTRACT": "true", **env, "PORT": str(port)},
             stdout=output,
             stderr=subprocess.STDOUT,

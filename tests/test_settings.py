@@ -2,10 +2,12 @@
 
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,33 @@ def test_the_production_command_refuses_an_incomplete_configuration_at_once(
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_make_run_on_a_taken_port_refuses_before_its_banner(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "PATH": os.environ["PATH"],
+            "PORT": str(port),
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "",
+        }
+
+        result = subprocess.run(
+            [sys.executable, "-m", "impl", "--dev"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("refusing to start: cannot listen on"), result
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "TOKEN=" not in result.stdout
+    assert not (tmp_path / "postgres").exists()

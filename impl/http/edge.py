@@ -1,4 +1,5 @@
-"""The service's outer pass: what every HTTP request gets, in one pass.
+"""The service's app, and its outer pass: what every HTTP request gets, in
+one pass.
 
 Once per request, around FastAPI's whole stack (its error middleware, the
 middleware added with `app.add_middleware`, its exception handlers, and
@@ -11,8 +12,10 @@ like any other answer.
 """
 
 import time
+from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from impl import metrics
 from impl.drain import Drain
@@ -25,26 +28,30 @@ CLOSE = (b"connection", b"close")
 NO_TRACE = ("", "")
 
 
+@dataclass(frozen=True, slots=True)
 class Edge:
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        drain: Drain,
-        access_log: AccessLog,
-        durations: metrics.RequestDurations | None,
-        spans: ServerSpans | None,
-    ) -> None:
-        self.app = app
-        self.drain = drain
-        self.access_log = access_log
-        self.durations = durations
-        self.spans = spans
+    """What the outer pass does its work with."""
+
+    drain: Drain
+    access_log: AccessLog
+    durations: metrics.RequestDurations | None
+    spans: ServerSpans | None
+
+
+class Service(FastAPI):
+    """FastAPI, with the outer pass in its own `__call__`, around its whole
+    stack (no layer more per request), and the operations served by the
+    innermost middleware (impl/http/operations.py): a middleware added with
+    `app.add_middleware` and a handler registered with
+    `app.exception_handler` apply to every operation as to any route."""
+
+    edge: Edge
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await super().__call__(scope, receive, send)
             return
+        edge = self.edge
         started = time.perf_counter()
         raw_headers = scope["headers"]
         given = None
@@ -54,12 +61,12 @@ class Edge:
         current = request_id_of(given)
         token = request_id.set(current)
         extra = [(REQUEST_ID_KEY, current.encode())]
-        if self.drain.draining:
+        if edge.drain.draining:
             # Clients and proxies stop reusing this connection: none is left
             # idle for the stop to close under a request.
             extra.append(CLOSE)
         method = scope["method"]
-        spans = self.spans
+        spans = edge.spans
         span = None if spans is None else spans.start(dict(raw_headers), method)
         status = 500
 
@@ -75,17 +82,17 @@ class Edge:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_extra)
+            await super().__call__(scope, receive, send_with_extra)
         finally:
             seconds = time.perf_counter() - started
             # The operation's, or the route FastAPI's router chose.
             route = scope.get("route")
             template = str(getattr(route, "path", ""))
-            if self.access_log.enabled:
+            if edge.access_log.enabled:
                 trace = current_ids() if span is not None else NO_TRACE
-                self.access_log.write(scope, status, seconds, trace)
-            if self.durations is not None:
-                self.durations.observe(
+                edge.access_log.write(scope, status, seconds, trace)
+            if edge.durations is not None:
+                edge.durations.observe(
                     metrics.method_of(scope), template, status, seconds
                 )
             if span is not None:

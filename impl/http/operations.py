@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from impl.http import errors
+from impl.http.undocumented import UndocumentedStatuses
 from runtime.call import Call
 from runtime.replies import send_answer
 from runtime.routes import OperationRoute, OperationRouter
@@ -32,7 +33,7 @@ class Operations:
         app: ASGIApp,
         *,
         routes: list[OperationRoute],
-        undocumented: errors.UndocumentedStatuses,
+        undocumented: UndocumentedStatuses,
     ) -> None:
         self.app = app
         self.router = OperationRouter(routes)
