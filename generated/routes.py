@@ -16,7 +16,7 @@ handler that is missing, not async, or whose signature differs from the
 `Handlers`. What every route does is runtime.routes'.
 """
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Annotated, Protocol, TypedDict
 from uuid import UUID
 
@@ -403,8 +403,8 @@ handler it calls, what it answers."""
 
 def build_routes(
     handlers: Handlers[ContextT, PublicContextT],
-    security: Mapping[str, Callable[[Call], AsyncIterator[ContextT]]],
-    public_context: Callable[[Call], AsyncIterator[PublicContextT]],
+    security: Mapping[str, Callable[[Call], AsyncGenerator[ContextT, None]]],
+    public_context: Callable[[Call], AsyncGenerator[PublicContextT, None]],
 ) -> list[OperationRoute]:
     """Routes for every operation, each delegating to its handler in the
     context of its security scheme, by the scheme's name in the contract,

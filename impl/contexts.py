@@ -10,7 +10,7 @@ async generators, entered around the handler and the sending of its
 response: whatever happens, the access is closed when the request is over.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from impl.auth.verifier import Verifier, authenticated_user
@@ -62,7 +62,7 @@ class PublicContext:
     deps: Dependencies
 
 
-async def request_context(call: Call) -> AsyncIterator[RequestContext]:
+async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     services = services_of(call)
     user_id = await authenticated_user(call, services.verifier)
     await services.limiter.check(user_id)
@@ -77,7 +77,7 @@ async def request_context(call: Call) -> AsyncIterator[RequestContext]:
         access.close()
 
 
-async def public_context(call: Call) -> AsyncIterator[PublicContext]:
+async def public_context(call: Call) -> AsyncGenerator[PublicContext, None]:
     services = services_of(call)
     access = DatabaseAccess(services.open_database())
     draining = services.drain.draining

@@ -243,6 +243,27 @@ def test_a_dependency_sees_the_error_and_is_torn_down_before_its_answer(
     ]
 
 
+async def swallows_errors(call: Call) -> AsyncIterator[list[str]]:
+    try:
+        yield Events.log
+    except NotFound:
+        Events.log.append("swallowed NotFound")
+
+
+def test_a_dependency_that_swallows_the_error_still_gets_it_answered(
+    settings: Settings, keys: Keys, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dependencies, "DEPENDENCIES", (swallows_errors,))
+    Events.log = []
+
+    with serving(settings, keys) as alice:
+        response = alice.get("00000000-0000-4000-8000-000000000000")
+
+    assert Events.log == ["swallowed NotFound"]
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_an_unregistered_dependency_is_named() -> None:
     with pytest.raises(LookupError, match=r"audit_trail .* impl/dependencies\.py"):
         NONE[audit_trail]
