@@ -94,6 +94,19 @@ def test_better_auth_url_implies_jwks_issuer_and_audience(
 
 
 @pytest.mark.process
+def python_m_impl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m impl` with these arguments, however it ends."""
+    return subprocess.run(
+        [sys.executable, "-m", "impl", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("variables", "reason"),
     [
@@ -113,15 +126,7 @@ def test_the_production_command_refuses_an_incomplete_configuration_at_once(
     }
     started = time.monotonic()
 
-    result = subprocess.run(
-        [sys.executable, "-m", "impl", "--workers", "2"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = python_m_impl(env, "--workers", "2")
 
     assert result.returncode != 0
     assert time.monotonic() - started < 10
@@ -143,15 +148,7 @@ def test_make_run_on_a_taken_port_refuses_before_its_banner(tmp_path: Path) -> N
             "DATABASE_URL": "",
         }
 
-        result = subprocess.run(
-            [sys.executable, "-m", "impl", "--dev"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        result = python_m_impl(env, "--dev")
 
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
