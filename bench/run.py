@@ -135,6 +135,10 @@ class Load:
     p99_ms: float
     non_2xx: int
     errors: int
+    server_cpu_s: float = 0.0
+    """CPU time the target's processes spent during the run."""
+    database_cpu_s: float = 0.0
+    """CPU time PostgreSQL's backends spent on the target's database."""
 
     @property
     def rps(self) -> float:
@@ -291,6 +295,61 @@ class Target:
     database_url: str
 
 
+def cpu_seconds(pids: Iterator[int] | list[int]) -> dict[int, float]:
+    """Each live process's CPU time so far (user and system)."""
+    found = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        found[pid] = times.user + times.system
+    return found
+
+
+class CpuMeter:
+    """Where a run's CPU went: the target's own processes, and the
+    PostgreSQL backends connected to its database (each target has one), so
+    that a target that moves work into PostgreSQL is charged for it."""
+
+    def __init__(self, server_url: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._admin = self._loop.run_until_complete(asyncpg.connect(server_url))
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._admin.close())
+        self._loop.close()
+
+    def _backends(self, target: Target) -> list[int]:
+        database = make_url(target.database_url).database
+        rows = self._loop.run_until_complete(
+            self._admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1", database
+            )
+        )
+        return [row["pid"] for row in rows]
+
+    def _server(self, target: Target) -> list[int]:
+        process = psutil.Process(target.pid)
+        return [target.pid, *(child.pid for child in process.children(True))]
+
+    def snapshot(self, target: Target) -> tuple[dict[int, float], dict[int, float]]:
+        return cpu_seconds(self._server(target)), cpu_seconds(self._backends(target))
+
+    def spent(
+        self, target: Target, before: tuple[dict[int, float], dict[int, float]]
+    ) -> tuple[float, float]:
+        """CPU seconds since `before`, of the server and of its backends. A
+        backend that started since counts from zero; one that exited since
+        is lost (the pools keep theirs open through a run)."""
+        after = self.snapshot(target)
+        server, database = (
+            sum(now - then.get(pid, 0.0) for pid, now in spent.items())
+            for spent, then in zip(after, before, strict=True)
+        )
+        return server, database
+
+
 @contextmanager
 def serve(
     name: str, env: dict[str, str], log: Path, root: Path = ROOT
@@ -359,8 +418,24 @@ def wrk(
     )
 
 
+def measured(
+    meter: CpuMeter, target: Target, users_file: Path, scenario: str, round_number: int
+) -> Load:
+    """One run of a scenario on a target, with the CPU it cost."""
+    before = meter.snapshot(target)
+    if scenario == "overload":
+        load = wrk(
+            target.base, SECONDS, users_file, "mix", ROUNDS + round_number,
+            connections=OVERLOAD_CONNECTIONS,
+        )  # fmt: skip
+    else:
+        load = wrk(target.base, SECONDS, users_file, scenario, round_number)
+    load.server_cpu_s, load.database_cpu_s = meter.spent(target, before)
+    return load
+
+
 def measure_rounds(
-    targets: list[Target], users_file: Path
+    targets: list[Target], users_file: Path, meter: CpuMeter
 ) -> dict[str, dict[str, list[Load]]]:
     """Every scenario on every target, ROUNDS times, interleaved."""
     for target in targets:
@@ -380,13 +455,7 @@ def measure_rounds(
             for target in order:
                 if target.name not in loads[scenario]:
                     continue
-                if scenario == "overload":
-                    load = wrk(
-                        target.base, SECONDS, users_file, "mix", ROUNDS + round_number,
-                        connections=OVERLOAD_CONNECTIONS,
-                    )  # fmt: skip
-                else:
-                    load = wrk(target.base, SECONDS, users_file, scenario, round_number)
+                load = measured(meter, target, users_file, scenario, round_number)
                 loads[scenario][target.name].append(load)
         mix = ", ".join(
             f"{name} {runs[-1].rps:,.0f}" for name, runs in loads["mix"].items()
@@ -407,6 +476,8 @@ def summary(runs: list[Load]) -> dict[str, Any]:
         "p99_ms": statistics.median(run.p99_ms for run in runs),
         "non_2xx": sum(run.non_2xx for run in runs),
         "errors": sum(run.errors for run in runs),
+        "server_cpu_us": sum(run.server_cpu_s for run in runs) / requests * 1e6,
+        "database_cpu_us": sum(run.database_cpu_s for run in runs) / requests * 1e6,
         "rounds_rps": [run.rps for run in runs],
     }
 
@@ -576,7 +647,11 @@ def main() -> int:
             f" {CONNECTIONS} connections:",
             flush=True,
         )
-        loads = measure_rounds(targets, users_file)
+        meter = CpuMeter(server_url)
+        try:
+            loads = measure_rounds(targets, users_file, meter)
+        finally:
+            meter.close()
         service = targets[0]
         # The other targets' pools would hold every connection the cluster
         # allows; the rest of the run measures the service alone.
@@ -600,6 +675,14 @@ def main() -> int:
             / scenarios[scenario]["ceiling"]["goodput"],
             "p99_service_vs_ceiling": scenarios[scenario]["service"]["p99_ms"]
             / scenarios[scenario]["ceiling"]["p99_ms"],
+            "server_cpu_service_vs_ceiling": scenarios[scenario]["service"][
+                "server_cpu_us"
+            ]
+            / scenarios[scenario]["ceiling"]["server_cpu_us"],
+            "database_cpu_service_vs_ceiling": scenarios[scenario]["service"][
+                "database_cpu_us"
+            ]
+            / scenarios[scenario]["ceiling"]["database_cpu_us"],
         }
         | (
             {"service_vs_conventional": ratios(by["service"], by["conventional"])}
@@ -669,13 +752,14 @@ def print_report(
     soak: dict[str, Any],
 ) -> None:
     print()
-    header = ("scenario", "target", "req/s", "p50 ms", "p99 ms", "non-2xx")
-    print(f"{header[0]:<10}{header[1]:<14}" + "".join(f"{h:>9}" for h in header[2:]))
+    header = ("req/s", "p50 ms", "p99 ms", "non-2xx", "CPU us/req", "PG us/req")
+    print(f"{'scenario':<10}{'target':<19}" + "".join(f"{h:>11}" for h in header))
     for scenario, by_target in scenarios.items():
         for name, s in by_target.items():
             print(
-                f"{scenario:<10}{name:<14}{s['rps']:>9,.0f}{s['p50_ms']:>9.2f}"
-                f"{s['p99_ms']:>9.2f}{s['non_2xx'] + s['errors']:>9}"
+                f"{scenario:<10}{name:<19}{s['rps']:>11,.0f}{s['p50_ms']:>11.2f}"
+                f"{s['p99_ms']:>11.2f}{s['non_2xx'] + s['errors']:>11}"
+                f"{s['server_cpu_us']:>11.0f}{s['database_cpu_us']:>11.0f}"
             )
     print()
     for scenario, r in compared.items():
@@ -690,7 +774,10 @@ def print_report(
         print(
             f"{scenario:<8} service/ceiling {ceiling['overall']:.2f}x"
             f" ({ceiling['min']:.2f}-{ceiling['max']:.2f}),{versus}"
-            f" p99 service/ceiling {r['p99_service_vs_ceiling']:.2f}x"
+            f" p99 service/ceiling {r['p99_service_vs_ceiling']:.2f}x,"
+            f" CPU per request service/ceiling:"
+            f" server {r['server_cpu_service_vs_ceiling']:.2f}x,"
+            f" PostgreSQL {r['database_cpu_service_vs_ceiling']:.2f}x"
         )
         if "limit_in_process_vs_none" in r:
             local, redis = r["limit_in_process_vs_none"], r["limit_in_redis_vs_none"]
@@ -716,8 +803,9 @@ def print_report(
                 f" ({baseline['min']:.2f}-{baseline['max']:.2f})"
             )
     print(
-        "targets (list, mix): service/ceiling >= 0.9 with metrics on,"
-        " p99 <= the ceiling's; (mix) service/conventional >= 3, 0 non-2xx"
+        "targets (mix, list, get): service/ceiling >= 1.0 with every default on,"
+        " PostgreSQL CPU per request <= 1.1x the ceiling's; (mix) p99 <= the"
+        " ceiling's, service/conventional >= 3, 0 non-2xx"
     )
     if "overload" in scenarios:
         overload = scenarios["overload"]["service"]

@@ -462,8 +462,8 @@ def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
 ) -> None:
     report = mypy_on_changed_handlers(
         tmp_path,
-        'return Reply(row["body"], {"ETag": etag(row["version"])})',
-        'return Reply(row["body"], {})',
+        'return Reply(bodies.task_json(row), {"ETag": etag(row["version"])})',
+        "return Reply(bodies.task_json(row), {})",
     )
 
     assert 'Missing key "ETag" for TypedDict "GetTaskHeaders"' in report, report

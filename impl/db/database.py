@@ -23,6 +23,7 @@ import asyncpg
 from opentelemetry.trace import SpanKind, Tracer
 
 from impl import metrics, tracing
+from impl.db import codecs
 from impl.db.statements import Bound, Record
 from impl.db.urls import asyncpg_url
 from impl.settings import Settings
@@ -48,19 +49,6 @@ def is_lost_connection(error: BaseException) -> bool:
         # an end that never comes ("another operation is in progress").
         | asyncpg.exceptions.InternalClientError
         | ConnectionError,  # reset, broken pipe
-    )
-
-
-async def _json_as_bytes(connection: asyncpg.Connection) -> None:
-    """A `json` value arrives as the bytes PostgreSQL wrote: the statements
-    build the bodies of responses in JSON, and the service sends them as
-    they are, never parsing them."""
-    await connection.set_type_codec(
-        "json",
-        schema="pg_catalog",
-        encoder=lambda value: value,
-        decoder=bytes,
-        format="binary",
     )
 
 
@@ -272,7 +260,10 @@ async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
         # 0 for poolers that cannot keep prepared statements: statements are
         # then unnamed and each runs in a transaction of its own.
         statement_cache_size=settings.db_statement_cache_size,
-        init=_json_as_bytes,
+        # Timestamps are read as text (impl/db/codecs.py); in UTC they need no
+        # conversion. A transaction pooler keeps these per client.
+        server_settings={"TimeZone": "UTC", "DateStyle": "ISO"},
+        init=codecs.columns_as_json_has_them,
         reset=_keep_session_state,
         **connect_args,
     )

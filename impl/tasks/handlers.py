@@ -1,9 +1,9 @@
 """The task operations' handlers, one method per operationId.
 
 Each handler runs one statement (impl/tasks/statements.py): one database
-round trip. PostgreSQL writes the task's or the page's JSON, and the
-handler sends those bytes as they are, decoding only what it acts on (a
-version for the ETag, an id for the Location, a cursor's position).
+round trip. PostgreSQL finds the rows; the handler writes the task's or the
+page's JSON from them (impl/tasks/bodies.py), with the version as the ETag
+and the id in a new task's Location.
 """
 
 import hashlib
@@ -35,7 +35,7 @@ from impl.problems import (
     PreconditionFailed,
     TaskQuotaExceeded,
 )
-from impl.tasks import idempotency, pagination
+from impl.tasks import bodies, idempotency, pagination
 from impl.tasks.columns import sort_column
 from impl.tasks.preconditions import etag, parse_if_match
 from impl.tasks.statements import (
@@ -55,14 +55,16 @@ from runtime.replies import NoHeaders, Reply
 
 
 def _reply(row: Record) -> Reply[Task, GetTaskHeaders]:
-    """A task's body as PostgreSQL wrote it, and its version as the ETag."""
-    return Reply(row["body"], {"ETag": etag(row["version"])})
+    """A task's body, and its version as the ETag."""
+    return Reply(bodies.task_json(row), {"ETag": etag(row["version"])})
 
 
 def _created(user_id: str, row: Record) -> Reply[Task, CreateTaskHeaders]:
     """A new task, with where it lives."""
     location = CREATE_TASK_LOCATION.format(user_id=user_id, task_id=row["id"])
-    return Reply(row["body"], {"ETag": etag(row["version"]), "Location": location})
+    return Reply(
+        bodies.task_json(row), {"ETag": etag(row["version"]), "Location": location}
+    )
 
 
 def _accepted_versions(if_match: str | None) -> list[int] | None:
@@ -141,15 +143,14 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         params: ListParams = {
             "owner": user_id,
             "limit": limit + 1,
-            "size": limit,
             "filter": filters,
             **keyset.position,
         }
         statement = list_statement(sort, frozenset(filters), keyset.after)
-        [page] = await ctx.db.fetch(statement(params))
-        next_cursor = keyset.next_cursor(page)
-        body = b'{"items":%s,"next_cursor":%s}' % (page["items"], next_cursor)
-        return Reply(body, {})
+        rows = await ctx.db.fetch(statement(params))
+        return Reply(
+            bodies.page_json(rows[:limit], keyset.next_cursor(rows, limit)), {}
+        )
 
     async def create_task(
         self,

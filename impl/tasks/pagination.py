@@ -41,9 +41,10 @@ class UnsortableColumn(TypeError):
 
 
 # How a sort value of each column type travels in a cursor's JSON, and back.
+# A row holds a date-time and a uuid as their text (impl/db/database.py).
 # A reader that gets the wrong JSON type raises, so the cursor is refused.
-def _micros(value: datetime) -> int:
-    return (value - EPOCH) // timedelta(microseconds=1)
+def _micros(value: str) -> int:
+    return (datetime.fromisoformat(value) - EPOCH) // timedelta(microseconds=1)
 
 
 def _from_micros(raw: int) -> datetime:
@@ -81,7 +82,7 @@ Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 CODECS: dict[type, Codec] = {
     datetime: (_micros, _from_micros),
     date: (date.isoformat, _text(date.fromisoformat)),
-    UUID: (lambda value: value.hex, _text(lambda raw: UUID(hex=raw))),
+    UUID: (lambda value: UUID(value).hex, _text(lambda raw: UUID(hex=raw))),
     Decimal: (str, _text(Decimal)),
     bool: (bool, _exact(bool)),
     int: (int, _exact(int)),
@@ -114,9 +115,11 @@ def _digest(scope: str, payload: bytes) -> bytes:
     ).digest()
 
 
-def encode(scope: str, column: Column[Any], value: Any, task_id: UUID) -> str:
+def encode(scope: str, column: Column[Any], value: Any, task_id: str) -> str:
+    """The cursor of a position: a row's sort value and its id, as the row
+    holds them."""
     to_json, _ = codec(column)
-    position = [None if value is None else to_json(value), task_id.hex]
+    position = [None if value is None else to_json(value), UUID(task_id).hex]
     payload = json.dumps(position, separators=(",", ":")).encode()
     raw = _digest(scope, payload) + payload
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -195,11 +198,11 @@ class Keyset:
             self.after = "null" if value is None else "value"
             self.position = {"after_value": value, "after_id": task_id}
 
-    def next_cursor(self, page: Record) -> bytes:
-        """The next page's cursor as a JSON value (`null` on the last page),
-        from the list statement's row: whether more tasks follow, and the
-        sort key and id of the page's last one."""
-        if not page["more"]:
-            return b"null"
-        [last_key], [last_id] = page["last_key"], page["last_id"]
-        return b'"%s"' % encode(self.scope, self.key, last_key, last_id).encode()
+    def next_cursor(self, rows: Sequence[Record], size: int) -> str | None:
+        """The next page's cursor (None on the last page), from the list
+        statement's rows: a page of `size` tasks, and one more if any
+        follows. It holds the sort key and id of the page's last task."""
+        if len(rows) <= size:
+            return None
+        last = rows[size - 1]
+        return encode(self.scope, self.key, last[self.key.name], last["id"])

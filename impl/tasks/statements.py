@@ -7,8 +7,8 @@ its version match) into itself. Another user's task is indistinguishable
 from a missing one: neither returns a row.
 
 They are built with SQLAlchemy Core from the tables and compiled once, at
-import. PostgreSQL writes each task's JSON itself (see `columns.task_json`),
-and a list page's as one value.
+import. They return columns, the Task's fields first, and the service writes
+the JSON (impl/tasks/bodies.py): PostgreSQL only finds the rows.
 """
 
 from collections.abc import Callable
@@ -30,22 +30,19 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal_column,
     select,
     true,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from generated.models import TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.db.statements import SqlOperation, Statement, compile_statement
 from impl.db.tables import tasks, users
 from impl.tasks import pagination
-from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column, task_json
+from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
 
 # Each statement's parameters, as the handlers pass them: mypy checks every
 # call, and compile_statement checks every bind name against them. A body's
@@ -79,8 +76,6 @@ class ListParams(pagination.Position, total=False):
     owner: Required[str]
     limit: Required[int]
     """The rows read: one more than the page, to tell whether one follows."""
-    size: Required[int]
-    """The tasks on the page."""
     filter: Required[dict[str, Any]]
     """Each filter that is set, by name: the binds `filter_<name>`."""
 
@@ -103,9 +98,9 @@ def new(body: TaskCreate | TaskUpdate | TaskPatch) -> dict[str, Any]:
 
 
 def answered(source: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
-    """What a statement of one task returns: the task as its JSON body, its
-    version (the ETag) and its id (the Location of a new one)."""
-    return [task_json(source).label("body"), source["version"], source["id"]]
+    """What a statement of one task returns: the Task's fields, in order
+    (its body; the version is its ETag, the id a new one's Location)."""
+    return [source[column.name] for column in RETURNED]
 
 
 Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
@@ -126,9 +121,9 @@ def list_statement(
     sort: TaskSort, filters: frozenset[str], after: pagination.After
 ) -> Statement[ListParams]:
     """The list query of one shape (sort, filters set, where it starts): the
-    page's tasks as one JSON array, and where the next page starts."""
+    page's tasks, in order, and the one after them if there is one."""
     return compile_statement(
-        _page_json(_page_rows(sort, filters, after), sort),
+        _page_rows(sort, filters, after),
         ListParams,
         idempotent=True,
         operation="SELECT",
@@ -139,7 +134,7 @@ def list_statement(
 def _page_rows(
     sort: TaskSort, filters: frozenset[str], after: pagination.After
 ) -> Select[Any]:
-    """The rows of a page and the one after it, in order, numbered from 1."""
+    """The rows of a page and the one after it, in order."""
     key, descending = sort_column(sort)
     statement = select(*RETURNED).where(
         tasks.c.user_id == OWNER,
@@ -148,7 +143,7 @@ def _page_rows(
     order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
     limit: BindParameter[int] = bindparam("limit")
     if after is None:
-        return statement.add_columns(_numbered(order)).order_by(*order).limit(limit)
+        return statement.order_by(*order).limit(limit)
     ranges = [
         statement.where(condition).order_by(*order).limit(limit)
         for condition in pagination.after(
@@ -156,35 +151,11 @@ def _page_rows(
         )
     ]
     if len(ranges) == 1:
-        return ranges[0].add_columns(_numbered(order))
+        return ranges[0]
     merged = union_all(*ranges).subquery("merged")
     keys = (merged.c[key.name], merged.c.id)
     in_order = tuple(c.desc() for c in keys) if descending else keys
-    return select(*merged.c, _numbered(in_order)).order_by(*in_order).limit(limit)
-
-
-def _numbered(order: tuple[Any, ...]) -> Any:
-    return func.row_number().over(order_by=order).label("n")
-
-
-def _page_json(rows: Select[Any], sort: TaskSort) -> ClauseElement:
-    """One row: the first `size` tasks as a JSON array (in their order),
-    whether more follow, and the sort key and id of the page's last task."""
-    key, _ = sort_column(sort)
-    page = rows.subquery("page")
-    size: BindParameter[int] = bindparam("size")
-    on_page, last = page.c.n <= size, page.c.n == size
-    return select(
-        func.coalesce(
-            func.json_agg(aggregate_order_by(task_json(page.c), page.c.n)).filter(
-                on_page
-            ),
-            literal_column("'[]'::json"),
-        ).label("items"),
-        (func.count() > size).label("more"),
-        func.array_agg(page.c[key.name]).filter(last).label("last_key"),
-        func.array_agg(page.c.id).filter(last).label("last_id"),
-    )
+    return select(*merged.c).order_by(*in_order).limit(limit)
 
 
 MAX_TASKS: BindParameter[int] = bindparam("max_tasks")
@@ -259,9 +230,10 @@ def _conditional(
     versions = bindparam("versions", type_=ARRAY(Integer))
     written = write(tasks.c.version == any_(versions)).cte("written")
     # The task's id if it exists: with no written row, 412 rather than 404.
+    # It comes last, after the task's fields (see impl/tasks/bodies.py).
     target = select(tasks.c.id.label(FOUND)).where(*OWNED).cte("target")
     return compile_statement(
-        select(target.c[FOUND], *written.c).select_from(
+        select(*written.c, target.c[FOUND]).select_from(
             target.outerjoin(written, true())
         ),
         params,
