@@ -19,6 +19,10 @@ before round 1, with the same authenticated load from wrk:
    with 1,000,000 (100,000 of them the user's);
 3. memory: the service's RSS before and after a 100,000-request soak.
 
+Every run of a scenario also measures the CPU it cost, per request: of the
+target's own processes, and of the PostgreSQL backends on its database
+(`CpuMeter`), so that work moved into PostgreSQL is counted where it runs.
+
 It prints a table and writes bench/results/results.json and chart.png.
 4. overload: the mix at 512 connections on the service and the ceiling, in
    the same rounds: goodput (2xx per second), p99 and the share of non-2xx.
