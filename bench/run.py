@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -299,7 +299,7 @@ class Target:
     database_url: str
 
 
-def cpu_seconds(pids: Iterator[int] | list[int]) -> dict[int, float]:
+def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
     """Each live process's CPU time so far (user and system)."""
     found = {}
     for pid in pids:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
+from tests.scratch import Scratch, scratch_copy
 from tests.support import Api, Database, Keys, LiveServer
 
 ISSUER = "https://auth.example.test"
@@ -101,6 +102,13 @@ def _empty_tables(request: pytest.FixtureRequest) -> None:
     if "db" in request.fixturenames:
         db: Database = request.getfixturevalue("db")
         asyncio.run(db.execute("TRUNCATE users, tasks CASCADE"))
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, database_url: str, keys: Keys) -> Iterator[Scratch]:
+    """A copy of the project to change (tests/scratch.py), on a database of its own."""
+    with scratch_copy(tmp_path, database_url, keys) as copy:
+        yield copy
 
 
 @pytest.fixture

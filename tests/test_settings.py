@@ -93,7 +93,6 @@ def test_better_auth_url_implies_jwks_issuer_and_audience(
     assert settings.jwt_issuer == settings.jwt_audience == "https://app.example.com"
 
 
-@pytest.mark.process
 def python_m_impl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m impl` with these arguments, however it ends."""
     return subprocess.run(
@@ -107,6 +106,7 @@ def python_m_impl(env: dict[str, str], *args: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("variables", "reason"),
     [
@@ -136,6 +136,7 @@ def test_the_production_command_refuses_an_incomplete_configuration_at_once(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.process
 def test_make_run_on_a_taken_port_refuses_before_its_banner(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

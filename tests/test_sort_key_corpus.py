@@ -8,14 +8,11 @@ from the copy's contract) then pages through each key both ways with limit
 range scan with no sort.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.scratch import SERVICE_ENV, Scratch, scratch_copy
-from tests.support import Keys
+from tests.scratch import SERVICE_ENV, Scratch
 
 pytestmark = pytest.mark.scratch_copy
 
@@ -55,12 +52,6 @@ KEYS: dict[str, tuple[dict[str, Any], str]] = {
         "UUID | None = Field(sa_column=Column(PG_UUID(as_uuid=True)))",
     ),
 }
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, database_url: str, keys: Keys) -> Iterator[Scratch]:
-    with scratch_copy(tmp_path, database_url, keys) as copy:
-        yield copy
 
 
 def add_sort_keys(spec: dict[str, Any]) -> None:

@@ -6,15 +6,12 @@ migration), and then `make check` and the tests that read the contract's
 fields, filters and sort keys pass on the copy with no test edited.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.scratch import SERVICE_ENV, Scratch, scratch_copy
-from tests.support import Keys
+from tests.scratch import SERVICE_ENV, Scratch
 
 pytestmark = pytest.mark.scratch_copy
 
@@ -71,12 +68,6 @@ CONTRACT_TESTS = (
     "tests/test_bad_input.py tests/test_operations.py tests/test_round_trips.py "
     "tests/test_formats.py tests/test_conformance.py"
 )
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, database_url: str, keys: Keys) -> Iterator[Scratch]:
-    with scratch_copy(tmp_path, database_url, keys) as copy:
-        yield copy
 
 
 def add_fields(spec: dict[str, Any]) -> None:

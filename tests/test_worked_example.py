@@ -12,8 +12,6 @@ used here, verbatim.
    parameter that filters by it, implemented in the handler.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +19,7 @@ import pytest
 import yaml
 
 from impl.settings import PROJECT_ROOT
-from tests.scratch import Scratch, scratch_copy
+from tests.scratch import Scratch
 from tests.support import Keys, service_process
 
 pytestmark = pytest.mark.scratch_copy
@@ -102,12 +100,6 @@ def test_the_readme_says_where_each_step_goes() -> None:
     assert "add `priority` to `Task`'s `required`" in prose
     assert "add `due_at` to `Task`'s `required`" in prose
     assert "`due_at` and `-due_at` to the `enum` of `TaskSort`" in prose
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, database_url: str, keys: Keys) -> Iterator[Scratch]:
-    with scratch_copy(tmp_path, database_url, keys) as copy:
-        yield copy
 
 
 def add_field(spec: dict[str, Any], field: str, name: str) -> None:

@@ -4,7 +4,7 @@ PostgreSQL found.
 PostgreSQL only finds rows: building JSON there cost several times the
 CPU of reading them, on the one server every instance shares (see README,
 Benchmark). The driver hands each column over as the body has it (a uuid
-and a timestamp as their text, impl/db/database.py), and orjson writes the
+and a timestamp as their text, impl/db/codecs.py), and orjson writes the
 body with no object built per value.
 
 A statement that returns a task returns the Task's fields first, in the

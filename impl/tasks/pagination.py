@@ -41,7 +41,7 @@ class UnsortableColumn(TypeError):
 
 
 # How a sort value of each column type travels in a cursor's JSON, and back.
-# A row holds a date-time and a uuid as their text (impl/db/database.py).
+# A row holds a date-time and a uuid as their text (impl/db/codecs.py).
 # A reader that gets the wrong JSON type raises, so the cursor is refused.
 def _micros(value: str) -> int:
     return (datetime.fromisoformat(value) - EPOCH) // timedelta(microseconds=1)
