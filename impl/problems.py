@@ -6,7 +6,7 @@ contract states them once, and a name it lacks fails mypy. How an exception
 becomes an `application/problem+json` response is impl/http/errors.py's.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from generated.facts import PROBLEMS, ProblemName
 
@@ -19,6 +19,7 @@ __all__ = [
     "PreconditionFailed",
     "Problem",
     "ProblemName",
+    "RecurrenceInvalid",
     "ShuttingDown",
     "TaskQuotaExceeded",
     "Unauthorized",
@@ -41,11 +42,14 @@ class Problem(Exception):
         name: ProblemName,
         detail: str,
         headers: Mapping[str, str] | None = None,
+        errors: Sequence[Mapping[str, str]] = (),
     ) -> None:
         super().__init__(detail)
         self.name = name
         self.detail = detail
         self.headers = dict(headers or {})
+        self.errors = list(errors)
+        """The offending values, as a 422's `errors` lists them."""
 
     @property
     def status(self) -> int:
@@ -123,4 +127,22 @@ class ShuttingDown(Problem):
     def __init__(self) -> None:
         super().__init__(
             ProblemName.SHUTTING_DOWN, "The service is shutting down.", retry_after()
+        )
+
+
+def body_errors(detail: str, *fields: str) -> list[dict[str, str]]:
+    """The `errors` of a 422 that names these body fields."""
+    return [
+        {"in": "body", "pointer": f"/{field}", "detail": detail} for field in fields
+    ]
+
+
+class RecurrenceInvalid(Problem):
+    """A rule of the contract's shape that the service cannot evaluate."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            ProblemName.RECURRENCE_INVALID,
+            f"The recurrence rule cannot be evaluated: {reason}.",
+            errors=body_errors(reason, "recurrence"),
         )

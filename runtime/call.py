@@ -21,6 +21,7 @@ class Call:
     """
 
     __slots__ = (
+        "_pairs",
         "_query",
         "answered",
         "headers",
@@ -54,6 +55,7 @@ class Call:
         """Whether the response has been sent: an error raised after that (a
         dependency's teardown failing) can no longer be answered."""
         self._query: dict[str, str] | None = None
+        self._pairs: list[tuple[str, str]] | None = None
 
     def header(self, name: bytes) -> str | None:
         """A header's value, by its lowercase name (`b"authorization"`)."""
@@ -65,9 +67,18 @@ class Call:
         """The query parameters; the last of a repeated one wins, as
         Starlette's `QueryParams.get` has it."""
         if self._query is None:
-            raw = self.scope.get("query_string", b"").decode("latin-1")
-            self._query = dict(parse_qsl(raw, keep_blank_values=True))
+            self._query = dict(self._query_pairs())
         return self._query
+
+    def query_list(self, key: str) -> list[str]:
+        """Every value of a repeated query parameter, in order."""
+        return [value for name, value in self._query_pairs() if name == key]
+
+    def _query_pairs(self) -> list[tuple[str, str]]:
+        if self._pairs is None:
+            raw = self.scope.get("query_string", b"").decode("latin-1")
+            self._pairs = parse_qsl(raw, keep_blank_values=True)
+        return self._pairs
 
     async def body(self, max_bytes: int) -> bytes:
         """The whole body; BodyTooLarge past `max_bytes`, before a byte is

@@ -27,6 +27,7 @@ from typing import (
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AnyUrl,
     AwareDatetime,
     BaseModel,
@@ -190,9 +191,32 @@ class ContractModel(BaseModel):
         read = _fields(cls).readers.get(info.field_name or "")
         return value if read is None else read(value)
 
+    __unique_items__: ClassVar[set[str]] = set()
+    """Arrays whose items must be distinct (`uniqueItems`), which pydantic
+    types as plain lists (tools/generate.py names them)."""
+
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any, info: ValidationInfo) -> Any:
         if info.field_name in _fields(cls).date_times:
             _in_utc_range(value)
+        if (
+            info.field_name in cls.__unique_items__
+            and isinstance(value, list)
+            and len(set(value)) != len(value)
+        ):
+            raise ValueError("should hold distinct items")
         return value
+
+
+def one_of(*allowed: object) -> AfterValidator:
+    """An inline `enum` of a parameter that is not a string (`enum: [true]`):
+    the value read as its type, then held to the listed ones."""
+
+    def check(value: object) -> object:
+        if value not in allowed:
+            listed = ", ".join(repr(v).lower() for v in allowed)
+            raise ValueError(f"should be {listed}")
+        return value
+
+    return AfterValidator(check)

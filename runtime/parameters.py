@@ -17,19 +17,31 @@ Location = Literal["path", "query", "header"]
 class Parameter:
     """Where one parameter of an operation comes from."""
 
-    __slots__ = ("_header", "key", "location", "name", "required")
+    __slots__ = ("_header", "key", "location", "many", "name", "required")
 
-    def __init__(self, name: str, location: Location, key: str, required: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        location: Location,
+        key: str,
+        required: bool,
+        *,
+        many: bool = False,
+    ) -> None:
         self.name = name
         self.location = location
         self.key = key
         self.required = required
+        self.many = many
+        """An array in the query, one value per repetition (`tag=a&tag=b`)."""
         self._header = key.lower().encode("latin-1")
 
-    def raw(self, call: Call) -> str | None:
+    def raw(self, call: Call) -> str | list[str] | None:
         if self.location == "path":
             return call.path_params.get(self.key)
         if self.location == "query":
+            if self.many:
+                return call.query_list(self.key) or None
             return call.query.get(self.key)
         return call.header(self._header)
 

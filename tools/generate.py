@@ -40,7 +40,8 @@ def header(spec: Path) -> str:
 
 
 def not_nullable_optionals(spec: Path) -> defaultdict[str, dict[str, Any]]:
-    """Per schema, its optional properties that may not be null.
+    """Per schema, its optional properties that may not be null, and its
+    arrays whose items must be distinct.
 
     datamodel-code-generator types a property that may be left out, and has
     no default, as `X | None = None`, which would take an explicit null the
@@ -58,10 +59,21 @@ def not_nullable_optionals(spec: Path) -> defaultdict[str, dict[str, Any]]:
             and "default" not in raw
             and "null" not in _types(resolve_named(contract, raw)[1])
         )
+        lines = []
         if fields:
             # Written in sorted order, so that the bytes never vary.
             listed = ", ".join(map(repr, fields))
-            found[name] = {"class_body_lines": [f"__not_nullable__ = {{{listed}}}"]}
+            lines.append(f"__not_nullable__ = {{{listed}}}")
+        unique = sorted(
+            field
+            for field, raw in schema.get("properties", {}).items()
+            if resolve_named(contract, raw)[1].get("uniqueItems")
+        )
+        if unique:
+            # datamodel-code-generator drops uniqueItems from a list's type.
+            lines.append(f"__unique_items__ = {{{', '.join(map(repr, unique))}}}")
+        if lines:
+            found[name] = {"class_body_lines": lines}
     return found
 
 

@@ -319,10 +319,14 @@ class DatabaseAccess:
     async def transaction(self) -> AsyncIterator[None]:
         """Every statement in the block on one connection, in one
         transaction: all committed when the block ends, none when it raises.
-        A transaction does not nest."""
+        Inside another one (a dependency's, around the handler's), it is a
+        savepoint of it: its block's statements undone alone when it raises,
+        committed with the outer one."""
         database = self._open()
         if self._connection is not None:
-            raise RuntimeError("a transaction is already open on this access")
+            async with self._connection.transaction():
+                yield
+            return
         async with database.transaction() as connection:
             self._connection = connection
             try:

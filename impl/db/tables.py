@@ -1,12 +1,14 @@
 """The tables, as SQLModel classes; `users`, `tasks` and `idempotency_keys`."""
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -20,14 +22,29 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, ENUM, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlmodel import Field, SQLModel
 
-from generated.models import TaskSort
+from generated.models import Priority, TaskSort
 
 SORT_KEYS = tuple(dict.fromkeys(sort.value.removeprefix("-") for sort in TaskSort))
 """The columns the contract's TaskSort orders by (a leading `-` is descending)."""
+
+
+ONE_DUE = "ck_tasks_one_due"
+"""A task has a due date or a due time, not both."""
+RECURRENCE_NEEDS_DUE = "ck_tasks_recurrence_needs_due"
+"""A rule recurs from the task's due date, so it needs one."""
+
+PRIORITY = ENUM(*(p.value for p in Priority), name="task_priority")
+"""The contract's priorities as a PostgreSQL enum, in rank order: it sorts by
+rank, not by name."""
+
+FALLS_DUE = "COALESCE(due_at, timezone(time_zone, (due_date + 1)::timestamp))"
+"""The instant a task falls due: its due_at, or the end of its due_date (the
+start of the next day) in its time zone; computed by PostgreSQL on every
+write, so that every sort, filter and index reads one column."""
 
 
 def _timestamp() -> Column[datetime]:
@@ -61,6 +78,11 @@ class Task(SQLModel, table=True):
         CheckConstraint(
             "char_length(description) <= 10000", name="ck_tasks_description"
         ),
+        CheckConstraint("due_date IS NULL OR due_at IS NULL", name=ONE_DUE),
+        CheckConstraint(
+            "recurrence IS NULL OR due_date IS NOT NULL OR due_at IS NOT NULL",
+            name=RECURRENCE_NEEDS_DUE,
+        ),
     )
 
     user_id: str = Field(
@@ -81,6 +103,30 @@ class Task(SQLModel, table=True):
     completed: bool = Field(
         sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    due_date: date | None = Field(sa_column=Column(Date, nullable=True))
+    due_at: datetime | None = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    time_zone: str = Field(
+        sa_column=Column(Text, nullable=False, server_default=text("'UTC'"))
+    )
+    """An IANA name, which the contract's TimeZone enumerates."""
+    due: datetime | None = Field(
+        sa_column=Column(DateTime(timezone=True), Computed(FALLS_DUE, persisted=True))
+    )
+    """When the task falls due (FALLS_DUE): the sort key `due`."""
+    priority: str = Field(
+        sa_column=Column(PRIORITY, nullable=False, server_default=text("'none'"))
+    )
+    tags: list[str] = Field(
+        sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
+    )
+    recurrence: str | None = Field(sa_column=Column(Text, nullable=True))
+    """An RFC 5545 rule (impl/tasks/recurrence.py)."""
+    next_occurrence: UUID | None = Field(
+        sa_column=Column(PG_UUID(as_uuid=True), nullable=True)
+    )
+    """The task that completing this one created, if it has."""
     version: int = Field(
         sa_column=Column(Integer, nullable=False, server_default=text("1"))
     )

@@ -35,7 +35,8 @@ from impl.db.database import (
     is_lost_connection,
 )
 from impl.db.sqlstates import SqlState, SqlStateClass, sqlstate
-from impl.problems import Problem, ProblemName, retry_after
+from impl.db.tables import ONE_DUE, RECURRENCE_NEEDS_DUE
+from impl.problems import Problem, ProblemName, body_errors, retry_after
 from runtime.call import BodyTooLarge
 from runtime.replies import Answer
 
@@ -200,8 +201,27 @@ def database_error_status(exc: BaseException) -> int:
     return 500
 
 
+CONSTRAINT_PROBLEMS: dict[str, tuple[ProblemName, str, list[dict[str, str]]]] = {
+    ONE_DUE: (
+        ProblemName.DUE_DATE_AND_TIME,
+        "A task has a due_date or a due_at, not both.",
+        body_errors("due_date and due_at are both set", "due_date", "due_at"),
+    ),
+    RECURRENCE_NEEDS_DUE: (
+        ProblemName.RECURRENCE_NEEDS_DUE,
+        "A recurring task needs a due_date or a due_at.",
+        body_errors("the task has no due date to recur from", "recurrence"),
+    ),
+}
+"""The rules across a task's fields, which the table's CHECK constraints
+hold for every write (a merge patch's too): each its own problem type."""
+
+
 def _database_error(exc: Exception) -> Answer:
     status = database_error_status(exc)
+    rule = CONSTRAINT_PROBLEMS.get(getattr(exc, "constraint_name", None) or "")
+    if status == 422 and rule is not None:
+        return named_answer(rule[0], rule[1], errors=rule[2])
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
         return named_answer(
@@ -234,7 +254,7 @@ def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
     """The problem an exception raised while serving a request deserves;
     `allowed` is what a 405 names in Allow."""
     if isinstance(exc, Problem):
-        return named_answer(exc.name, exc.detail, exc.headers)
+        return named_answer(exc.name, exc.detail, exc.headers, exc.errors)
     if isinstance(exc, RequestValidationError):
         return _validation_error(exc)
     if isinstance(exc, BodyTooLarge):

@@ -7,12 +7,19 @@ and the id in a new task's Location.
 """
 
 import hashlib
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+import orjson
+from pydantic import AwareDatetime
 
 from generated import routes
 from generated.facts import CREATE_TASK_LOCATION, IDEMPOTENCY_KEY_LIFETIME
 from generated.models import (
+    ClearedTasks,
+    Priority,
+    TagList,
     Task,
     TaskCreate,
     TaskList,
@@ -35,14 +42,17 @@ from impl.problems import (
     PreconditionFailed,
     TaskQuotaExceeded,
 )
-from impl.tasks import bodies, idempotency, pagination
+from impl.tasks import bodies, idempotency, pagination, recurrence, search
 from impl.tasks.columns import sort_column
 from impl.tasks.preconditions import etag, parse_if_match
 from impl.tasks.statements import (
+    CLEAR_COMPLETED,
     CREATE,
     DELETE,
     DELETE_IF_MATCH,
     GET,
+    SPAWN,
+    TAGS,
     ListParams,
     ReplaceParams,
     WriteParams,
@@ -91,14 +101,69 @@ async def _write(
     return rows[0]
 
 
+def _fields(body: TaskCreate | TaskUpdate | TaskPatch) -> dict[str, Any]:
+    """The body's fields to write, its recurrence rule checked."""
+    if body.recurrence is not None:
+        recurrence.check(body.recurrence)
+    return new(body)
+
+
+def _may_complete_recurring(new: dict[str, Any]) -> bool:
+    """Whether writing `new` may complete a recurring task: it completes the
+    task, and leaves a rule on it (its own, or one the task has)."""
+    return new.get("completed") is True and new.get("recurrence", "kept") is not None
+
+
+async def _next_occurrence(
+    ctx: RequestContext, user_id: str, row: Record, max_tasks: int
+) -> Record:
+    """The completed task's next occurrence created (once: the task's row is
+    locked by the write before, in the same transaction), and the task as it
+    is then; the task as it is when it needs none."""
+    if not row["completed"] or row["recurrence"] is None:
+        return row
+    if row["next_occurrence"] is not None:
+        return row
+    due_at = row["due_at"]
+    following = recurrence.next_occurrence(
+        row["recurrence"],
+        row["due_date"],
+        None if due_at is None else datetime.fromisoformat(due_at),
+        row["time_zone"],
+    )
+    if following is None:
+        return row
+    rows = await ctx.db.fetch(
+        SPAWN(
+            {
+                "owner": user_id,
+                "task": UUID(row["id"]),
+                "max_tasks": max_tasks,
+                "new": {
+                    "due_date": following.due_date,
+                    "due_at": following.due_at,
+                    "recurrence": following.recurrence,
+                },
+            }
+        )
+    )
+    if rows[0]["next_occurrence"] is None:
+        metrics.QUOTA_REFUSALS.inc()
+        raise TaskQuotaExceeded(max_tasks)
+    return rows[0]
+
+
 async def _update_task(
     ctx: RequestContext,
     user_id: str,
     task_id: UUID,
     if_match: str | None,
     new: dict[str, Any],
+    max_tasks: int,
 ) -> Reply[Task, GetTaskHeaders]:
-    """Write the fields in `new` (updateTask's and patchTask's one statement)."""
+    """Write the fields in `new` (updateTask's and patchTask's one statement;
+    with the next occurrence of a recurring task it completes, in one
+    transaction)."""
     versions = _accepted_versions(if_match)
     params: ReplaceParams = {
         "owner": user_id,
@@ -107,8 +172,12 @@ async def _update_task(
         "versions": versions or [],
     }
     statements = update_statements(frozenset(new))
-    row = await _write(ctx, statements, params, conditional=versions is not None)
-    return _reply(row)
+    conditional = versions is not None
+    if not _may_complete_recurring(new):
+        return _reply(await _write(ctx, statements, params, conditional))
+    async with ctx.db.transaction():
+        row = await _write(ctx, statements, params, conditional)
+        return _reply(await _next_occurrence(ctx, user_id, row, max_tasks))
 
 
 class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
@@ -131,11 +200,23 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         cursor: str | None,
         completed: bool | None,
         sort: TaskSort,
+        due_before: AwareDatetime | None,
+        due_after: AwareDatetime | None,
+        overdue: bool | None,
+        priority: Priority | None,
+        tag: list[str] | None,
+        q: str | None,
     ) -> Reply[TaskList, NoHeaders]:
         # Each filter of statements.FILTERS, and its value; those left out
         # are unset.
         values = {
             "completed": completed,
+            "due_before": due_before,
+            "due_after": due_after,
+            "overdue": overdue,
+            "priority": priority,
+            "tag": tag,
+            "q": None if q is None else search.patterns(q),
         }
         filters = {name: value for name, value in values.items() if value is not None}
         key, _ = sort_column(sort)
@@ -160,7 +241,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         idempotency_key: str | None,
         body: TaskCreate,
     ) -> Reply[Task, CreateTaskHeaders]:
-        fields = new(body)
+        fields = _fields(body)
         if idempotency_key is None:
             rows = await ctx.db.fetch(
                 CREATE({"owner": user_id, "new": fields, "max_tasks": self.max_tasks})
@@ -207,7 +288,9 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskUpdate,
     ) -> Reply[Task, UpdateTaskHeaders]:
-        return await _update_task(ctx, user_id, task_id, if_match, new(body))
+        return await _update_task(
+            ctx, user_id, task_id, if_match, _fields(body), self.max_tasks
+        )
 
     async def patch_task(
         self,
@@ -218,7 +301,9 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskPatch,
     ) -> Reply[Task, PatchTaskHeaders]:
-        return await _update_task(ctx, user_id, task_id, if_match, new(body))
+        return await _update_task(
+            ctx, user_id, task_id, if_match, _fields(body), self.max_tasks
+        )
 
     async def delete_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
@@ -232,3 +317,15 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         await _write(
             ctx, (DELETE, DELETE_IF_MATCH), params, conditional=versions is not None
         )
+
+    async def clear_completed_tasks(
+        self, ctx: RequestContext, *, user_id: str, completed: bool
+    ) -> Reply[ClearedTasks, NoHeaders]:
+        [row] = await ctx.db.fetch(CLEAR_COMPLETED({"owner": user_id}))
+        return Reply(orjson.dumps({"deleted": row["deleted"]}), {})
+
+    async def list_tags(
+        self, ctx: RequestContext, *, user_id: str
+    ) -> Reply[TagList, NoHeaders]:
+        rows = await ctx.db.fetch(TAGS({"owner": user_id}))
+        return Reply(bodies.tags_json(rows), {})

@@ -23,11 +23,15 @@ from sqlalchemy import (
     Delete,
     Integer,
     Select,
+    Text,
     Update,
+    all_,
+    and_,
     any_,
     bindparam,
     delete,
     exists,
+    false,
     func,
     insert,
     select,
@@ -51,8 +55,11 @@ from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
 # for the VALUES and SET clauses.
 
 
-class OwnedParams(TypedDict):
+class OwnerParams(TypedDict):
     owner: str
+
+
+class OwnedParams(OwnerParams):
     task: UUID
 
 
@@ -106,6 +113,20 @@ def answered(source: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
 Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
 FILTERS: dict[str, Filter] = {
     "completed": lambda value: tasks.c.completed == value,
+    "due_before": lambda value: tasks.c.due < value,
+    "due_after": lambda value: tasks.c.due > value,
+    # Not completed and fell due before now; a task with no due date never is.
+    "overdue": lambda value: (
+        func.coalesce(and_(~tasks.c.completed, tasks.c.due < func.now()), false())
+        == value
+    ),
+    "priority": lambda value: tasks.c.priority == value,
+    "tag": lambda value: tasks.c.tags.contains(value),
+    # Every pattern (one per word of q, impl/tasks/search.py) in the title
+    # or the description; a word cannot span the line break between them.
+    "q": lambda value: (
+        tasks.c.title + "\n" + func.coalesce(tasks.c.description, "")
+    ).ilike(all_(bindparam(value.key, type_=ARRAY(Text)))),
 }
 """listTasks' filters: the condition each query parameter adds when it is set,
 on a bind parameter of its name."""
@@ -136,7 +157,10 @@ def _page_rows(
 ) -> Select[Any]:
     """The rows of a page and the one after it, in order."""
     key, descending = sort_column(sort)
-    statement = select(*RETURNED).where(
+    # The sort key comes after the Task's fields when it is not one of them
+    # (`due`): the next page's cursor holds it.
+    extra = [] if any(c is key for c in RETURNED) else [key]
+    statement = select(*RETURNED, *extra).where(
         tasks.c.user_id == OWNER,
         *(FILTERS[name](bindparam(f"filter_{name}")) for name in sorted(filters)),
     )
@@ -298,3 +322,97 @@ def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams, "DELETE")
+
+
+def _clear_completed() -> Statement[OwnerParams]:
+    """The user's completed tasks deleted, and the user's task count lowered
+    by as many, in one statement: how many."""
+    deleted = (
+        delete(tasks)
+        .where(tasks.c.user_id == OWNER, tasks.c.completed)
+        .returning(tasks.c.id)
+        .cte("deleted")
+    )
+    count = select(func.count()).select_from(deleted).scalar_subquery()
+    uncounted = (
+        update(users)
+        .where(users.c.id == OWNER)
+        .values(task_count=users.c.task_count - count)
+        .returning(users.c.id)
+        .cte("uncounted")
+    )
+    return compile_statement(
+        select(count.label("deleted")).add_cte(uncounted),
+        OwnerParams,
+        idempotent=True,
+        operation="DELETE",
+        target="completed tasks",
+    )
+
+
+CLEAR_COMPLETED = _clear_completed()
+
+
+def _tags() -> Statement[OwnerParams]:
+    """Each tag on the user's tasks and how many carry it, by name in code
+    point order."""
+    tag = func.unnest(tasks.c.tags).column_valued("name")
+    return compile_statement(
+        select(tag, func.count().label("count"))
+        .where(tasks.c.user_id == OWNER)
+        .group_by(tag)
+        .order_by(tag.collate("C")),
+        OwnerParams,
+        idempotent=True,
+        operation="SELECT",
+        target="tags",
+    )
+
+
+TAGS = _tags()
+
+
+class SpawnParams(OwnedParams):
+    max_tasks: int
+    new: dict[str, Any]
+    """The next occurrence's due_date, due_at and recurrence."""
+
+
+SPAWNED = ("due_date", "due_at", "recurrence")
+COPIED = ("title", "description", "priority", "tags", "time_zone")
+"""What a recurring task's next occurrence takes from it; the rest is new."""
+
+
+def _spawn() -> Statement[SpawnParams]:
+    """A completed recurring task's next occurrence, created where the quota
+    has room, and the task linked to it (`next_occurrence`, no new version:
+    it is the same change): the task, its next_occurrence NULL when the
+    quota had none. Runs in the completing write's transaction, which holds
+    the task's row lock, so racing completions create one."""
+    counted = counted_user()
+    source = tasks.alias("source")
+    new = new_values(SPAWNED)
+    created = (
+        insert(tasks)
+        .from_select(
+            ["user_id", *COPIED, *new],
+            select(counted.c.id, *(source.c[c] for c in COPIED), *new.values()).where(
+                source.c.user_id == OWNER, source.c.id == bindparam("task")
+            ),
+        )
+        .returning(tasks.c.id)
+        .cte("created")
+    )
+    return compile_statement(
+        update(tasks)
+        .where(*OWNED)
+        .values(next_occurrence=select(created.c.id).scalar_subquery())
+        .returning(*answered(tasks.c)),
+        SpawnParams,
+        idempotent=False,
+        operation="INSERT",
+        target="next occurrence",
+    )
+
+
+SPAWN = _spawn()

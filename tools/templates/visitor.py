@@ -47,35 +47,66 @@ CONSTRAINTS = {
 LOCATIONS = ("path", "query", "header")
 
 
-def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
-    parameter = resolve(spec, raw)
-    schema = resolve(spec, parameter["schema"])
-    python_type = FORMAT_TYPES.get(
-        schema.get("format", ""), PYTHON_TYPES[schema["type"]]
-    )
-    if "enum" in schema:
-        # Enumerations are shared schemas, so handlers can name their type.
-        python_type = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
+def _annotated(python_type: str, schema: dict[str, Any]) -> str:
     constraints = [
         f"{py}={schema[key]!r}" for key, py in CONSTRAINTS.items() if key in schema
     ]
+    if not constraints:
+        return python_type
+    return f"Annotated[{python_type}, Field({', '.join(constraints)})]"
+
+
+def _scalar_type(spec: dict[str, Any], raw_schema: dict[str, Any]) -> tuple[str, str]:
+    """A scalar parameter's annotation, and the type it names."""
+    schema = resolve(spec, raw_schema)
+    if "enum" in schema and "$ref" in raw_schema:
+        # Shared enumerations keep their name, so handlers can name the type.
+        name = str(raw_schema["$ref"].rsplit("/", 1)[-1])
+        return name, name
+    base = FORMAT_TYPES.get(schema.get("format", ""), PYTHON_TYPES[schema["type"]])
+    if "enum" in schema:
+        # An inline enumeration (`enum: [true]`): read as its type, lax as
+        # every parameter is ('true' is True), then held to its values.
+        return (
+            f"Annotated[{base}, one_of({', '.join(map(repr, schema['enum']))})]",
+            base,
+        )
+    return _annotated(base, schema), base
+
+
+def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    parameter = resolve(spec, raw)
+    schema = resolve(spec, parameter["schema"])
+    many = schema["type"] == "array"
+    if many:
+        # A repeated query parameter (`tag=a&tag=b`, form style, exploded).
+        items, base = _scalar_type(spec, schema["items"])
+        python_type = f"list[{items}]"
+        if "maxItems" in schema:
+            python_type = (
+                f"Annotated[{python_type}, Field(max_length={schema['maxItems']!r})]"
+            )
+    else:
+        python_type, base = _scalar_type(spec, parameter["schema"])
     name = parameter["name"]
     required = parameter.get("required", False)
-    default = None if required else _default(python_type, schema.get("default"))
+    default = None if required else _default(base, schema.get("default"))
+    # The handler's view: the type without the contract's constraints,
+    # which the parameters model has already checked.
+    plain = f"list[{base}]" if many else base
     if not required and "default" not in schema:
         python_type = f"{python_type} | None"
-    annotation = (
-        f"Annotated[{python_type}, Field({', '.join(constraints)})]"
-        if constraints
-        else python_type
-    )
+        plain = f"{plain} | None"
+    annotation = python_type
     return {
         "name": name.lower().replace("-", "_"),
         "annotation": annotation if default is None else f"{annotation} = {default}",
         "key": name,
         "location": parameter["in"],
         "required": required,
-        "type": python_type,
+        "many": many,
+        "base": base,
+        "type": plain,
         "default": default,
     }
 
@@ -175,11 +206,7 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
                 details[operation["operationId"]] = describe_operation(
                     spec, shared, operation
                 )
-    used = {
-        p["type"].removesuffix(" | None")
-        for d in details.values()
-        for p in d["parameters"]
-    }
+    used = {p["base"] for d in details.values() for p in d["parameters"]}
     models = sorted(
         {
             d[key]
@@ -188,6 +215,9 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             if d[key]
         }
         | {name for name in used if name[0].isupper() and name not in TYPE_IMPORTS}
+    )
+    uses_one_of = any(
+        "one_of(" in p["annotation"] for d in details.values() for p in d["parameters"]
     )
     imports = sorted(TYPE_IMPORTS[name] for name in used & TYPE_IMPORTS.keys())
     optional_headers = any(
@@ -200,6 +230,7 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
         "models": models,
         "type_imports": imports,
         "optional_headers": optional_headers,
+        "uses_one_of": uses_one_of,
         "facts": contract_facts(spec),
     }
 
