@@ -19,7 +19,6 @@ __all__ = [
     "PreconditionFailed",
     "Problem",
     "ProblemName",
-    "RecurrenceInvalid",
     "ShuttingDown",
     "TaskQuotaExceeded",
     "Unauthorized",
@@ -135,14 +134,3 @@ def body_errors(detail: str, *fields: str) -> list[dict[str, str]]:
     return [
         {"in": "body", "pointer": f"/{field}", "detail": detail} for field in fields
     ]
-
-
-class RecurrenceInvalid(Problem):
-    """A rule of the contract's shape that the service cannot evaluate."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(
-            ProblemName.RECURRENCE_INVALID,
-            f"The recurrence rule cannot be evaluated: {reason}.",
-            errors=body_errors(reason, "recurrence"),
-        )

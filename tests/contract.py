@@ -199,9 +199,9 @@ def _another_string(schema: Schema, value: Any) -> str:
         return (date.fromisoformat(given) + timedelta(days=1)).isoformat()
     if formatted == "uuid":
         return str(uuid.uuid4())
-    candidate = _example_or(schema, fallback)
-    if candidate != value:
-        return str(candidate)
+    for candidate in [*schema.get("examples", []), _example_or(schema, fallback)]:
+        if candidate != value:
+            return str(candidate)
     shorter = given[:-1] if len(given) > schema.get("minLength", 0) + 1 else ""
     for changed in (f"{given}x"[: schema.get("maxLength")], shorter, "x"):
         pattern = schema.get("pattern")
@@ -316,3 +316,25 @@ def _refused_text(field: Schema, location: str) -> Iterator[tuple[str, str]]:
             yield "under the minimum", str(field["minimum"] - 1)
     if "boolean" in kinds:
         yield "not a boolean", "maybe"
+
+
+def consistent(
+    name: str, body: dict[str, Any], keep: str | None = None
+) -> dict[str, Any]:
+    """`body` made to hold the cross-field rules the schema `name` states:
+    of the fields its `not` says cannot all be set, only `keep` (or the
+    first) stays; and a field that its `if` makes need one of its `then`'s
+    is dropped when `keep` is one of those, so that `keep` can change or be
+    cleared alone."""
+    rules = schema(name)
+    body = dict(body)
+    exclusive = rules.get("not", {}).get("required", [])
+    if all(body.get(field) is not None for field in exclusive):
+        kept = keep if keep in exclusive else exclusive[0]
+        body.update({field: None for field in exclusive if field != kept})
+    needed = [
+        option["required"][0] for option in rules.get("then", {}).get("anyOf", [])
+    ]
+    if keep in needed:
+        body.update({field: None for field in rules.get("if", {}).get("required", [])})
+    return body

@@ -200,6 +200,15 @@ def validation_failed(w: World) -> httpx.Response:
     return w.alice.create({"title": ""})
 
 
+def due_date_and_time(w: World) -> httpx.Response:
+    task = w.alice.new_task(due_date="2026-12-24")
+    return w.alice.patch(task["id"], {"due_at": "2026-12-24T18:00:00Z"})
+
+
+def recurrence_needs_due(w: World) -> httpx.Response:
+    return w.alice.create({"title": "x", "recurrence": "FREQ=DAILY"})
+
+
 def wrong_media_type(w: World) -> httpx.Response:
     return w.alice.create(content=b"title", headers={"Content-Type": "text/plain"})
 
@@ -277,6 +286,8 @@ SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "BodyTooLarge": body_too_large,
     "WrongMediaType": wrong_media_type,
     "ValidationFailed": validation_failed,
+    "DueDateAndTime": due_date_and_time,
+    "RecurrenceNeedsDue": recurrence_needs_due,
     "RateLimited": rate_limited,
     "DatabaseUnavailable": database_unavailable,
     "AtCapacity": at_capacity,

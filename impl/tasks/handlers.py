@@ -43,16 +43,15 @@ from impl.problems import (
     TaskQuotaExceeded,
 )
 from impl.tasks import bodies, idempotency, pagination, recurrence, search
+from impl.tasks.bulk import CLEAR_COMPLETED, TAGS
 from impl.tasks.columns import sort_column
+from impl.tasks.occurrences import SPAWN
 from impl.tasks.preconditions import etag, parse_if_match
 from impl.tasks.statements import (
-    CLEAR_COMPLETED,
     CREATE,
     DELETE,
     DELETE_IF_MATCH,
     GET,
-    SPAWN,
-    TAGS,
     ListParams,
     ReplaceParams,
     WriteParams,
@@ -99,13 +98,6 @@ async def _write(
     if rows[0]["id"] is None:
         raise PreconditionFailed()
     return rows[0]
-
-
-def _fields(body: TaskCreate | TaskUpdate | TaskPatch) -> dict[str, Any]:
-    """The body's fields to write, its recurrence rule checked."""
-    if body.recurrence is not None:
-        recurrence.check(body.recurrence)
-    return new(body)
 
 
 def _may_complete_recurring(new: dict[str, Any]) -> bool:
@@ -241,7 +233,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         idempotency_key: str | None,
         body: TaskCreate,
     ) -> Reply[Task, CreateTaskHeaders]:
-        fields = _fields(body)
+        fields = new(body)
         if idempotency_key is None:
             rows = await ctx.db.fetch(
                 CREATE({"owner": user_id, "new": fields, "max_tasks": self.max_tasks})
@@ -289,7 +281,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         body: TaskUpdate,
     ) -> Reply[Task, UpdateTaskHeaders]:
         return await _update_task(
-            ctx, user_id, task_id, if_match, _fields(body), self.max_tasks
+            ctx, user_id, task_id, if_match, new(body), self.max_tasks
         )
 
     async def patch_task(
@@ -302,7 +294,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         body: TaskPatch,
     ) -> Reply[Task, PatchTaskHeaders]:
         return await _update_task(
-            ctx, user_id, task_id, if_match, _fields(body), self.max_tasks
+            ctx, user_id, task_id, if_match, new(body), self.max_tasks
         )
 
     async def delete_task(
