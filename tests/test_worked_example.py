@@ -7,8 +7,8 @@ every sort key then cover the new field too). A service started from the
 copy shows the example's own behaviour. The README must show each snippet
 used here, verbatim.
 
-1. A priority: an enum field with a default, through every write path.
-2. A due date: a nullable date-time field, sortable both ways, and a query
+1. A effort: an enum field with a default, through every write path.
+2. A reminder: a nullable date-time field, sortable both ways, and a query
    parameter that filters by it, implemented in the handler.
 """
 
@@ -26,59 +26,59 @@ pytestmark = pytest.mark.scratch_copy
 
 README = (PROJECT_ROOT / "README.md").read_text()
 
-PRIORITY_SCHEMA = """\
-    Priority:
+EFFORT_SCHEMA = """\
+    Effort:
       type: string
       enum: [low, normal, high]
 """
-PRIORITY_FIELD = """\
-        priority:
-          $ref: '#/components/schemas/Priority'
+EFFORT_FIELD = """\
+        effort:
+          $ref: '#/components/schemas/Effort'
           default: normal
 """
-PRIORITY_COLUMN = """\
-    priority: str = Field(
+EFFORT_COLUMN = """\
+    effort: str = Field(
         sa_column=Column(Text, nullable=False, server_default="normal")
     )
 """
-PRIORITY_COMMANDS = ["make generate", 'make revision MESSAGE="add priority"']
+EFFORT_COMMANDS = ["make generate", 'make revision MESSAGE="add effort"']
 
 DUE_FIELD = """\
-        due_at:
+        remind_at:
           type: [string, 'null']
           format: date-time
           default: null
 """
-DUE_SORTS = ["due_at", "-due_at"]
+DUE_SORTS = ["remind_at", "-remind_at"]
 DUE_PARAMETER = """\
-        - name: due_before
+        - name: remind_before
           in: query
-          description: Only the tasks due before this instant.
+          description: Only the tasks with a reminder before this instant.
           schema:
             type: string
             format: date-time
 """
 DUE_COLUMN = """\
-    due_at: datetime | None = Field(
+    remind_at: datetime | None = Field(
         sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 """
 DUE_HANDLER_PARAMETER = """\
-        due_before: AwareDatetime | None,
+        remind_before: AwareDatetime | None,
 """
 DUE_FILTER = """\
-    "due_before": lambda value: tasks.c.due_at < value,
+    "remind_before": lambda value: tasks.c.remind_at < value,
 """
 DUE_FILTER_VALUE = """\
-            "due_before": due_before,
+            "remind_before": remind_before,
 """
-DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add due_at"']
+DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add remind_at"']
 
 SNIPPETS = [
-    PRIORITY_SCHEMA,
-    PRIORITY_FIELD,
-    PRIORITY_COLUMN,
-    *PRIORITY_COMMANDS,
+    EFFORT_SCHEMA,
+    EFFORT_FIELD,
+    EFFORT_COLUMN,
+    *EFFORT_COMMANDS,
     DUE_FIELD,
     DUE_PARAMETER,
     DUE_COLUMN,
@@ -97,9 +97,9 @@ def test_the_readme_shows_every_step(snippet: str) -> None:
 def test_the_readme_says_where_each_step_goes() -> None:
     prose = " ".join(README.split())
     assert "to `TaskPatch` and `Task`, without the default" in prose
-    assert "add `priority` to `Task`'s `required`" in prose
-    assert "add `due_at` to `Task`'s `required`" in prose
-    assert "`due_at` and `-due_at` to the `enum` of `TaskSort`" in prose
+    assert "add `effort` to `Task`'s `required`" in prose
+    assert "add `remind_at` to `Task`'s `required`" in prose
+    assert "`remind_at` and `-remind_at` to the `enum` of `TaskSort`" in prose
 
 
 def add_field(spec: dict[str, Any], field: str, name: str) -> None:
@@ -129,71 +129,67 @@ def test_adding_an_enum_field_with_a_default_takes_the_readmes_steps(
     scratch: Scratch, keys: Keys
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
-        spec["components"]["schemas"].update(yaml.safe_load(PRIORITY_SCHEMA))
-        add_field(spec, PRIORITY_FIELD, "priority")
+        spec["components"]["schemas"].update(yaml.safe_load(EFFORT_SCHEMA))
+        add_field(spec, EFFORT_FIELD, "effort")
 
     scratch.edit_contract(contract)
-    scratch.insert("impl/db/tables.py", "    version: int = Field(", PRIORITY_COLUMN)
-    run_steps(scratch, PRIORITY_COMMANDS, "add_priority")
+    scratch.insert("impl/db/tables.py", "    version: int = Field(", EFFORT_COLUMN)
+    run_steps(scratch, EFFORT_COMMANDS, "add_effort")
     scratch.check_and_test()
 
     with service_process(scratch.root, scratch.env) as (_, base, _):
-        assert_priority_round_trips(base, keys)
+        assert_effort_round_trips(base, keys)
 
 
-def assert_priority_round_trips(base: str, keys: Keys) -> None:
+def assert_effort_round_trips(base: str, keys: Keys) -> None:
     headers = {"Authorization": f"Bearer {keys.token('pat')}"}
     tasks = "/api/pat/tasks"
     with httpx.Client(base_url=base, headers=headers) as client:
         default = client.post(tasks, json={"title": "default"})
         assert default.status_code == 201, default.text
-        assert default.json()["priority"] == "normal"
+        assert default.json()["effort"] == "normal"
 
-        created = client.post(tasks, json={"title": "high", "priority": "high"})
-        assert created.json()["priority"] == "high"
+        created = client.post(tasks, json={"title": "high", "effort": "high"})
+        assert created.json()["effort"] == "high"
         task = f"{tasks}/{created.json()['id']}"
 
         keyed = {"Idempotency-Key": "worked-example"}
-        first = client.post(
-            tasks, json={"title": "k", "priority": "low"}, headers=keyed
-        )
-        replay = client.post(
-            tasks, json={"title": "k", "priority": "low"}, headers=keyed
-        )
+        first = client.post(tasks, json={"title": "k", "effort": "low"}, headers=keyed)
+        replay = client.post(tasks, json={"title": "k", "effort": "low"}, headers=keyed)
         assert (first.status_code, replay.status_code) == (201, 201)
-        assert first.json()["priority"] == replay.json()["priority"] == "low"
+        assert first.json()["effort"] == replay.json()["effort"] == "low"
 
-        replaced = client.put(task, json={"title": "high", "priority": "low"})
-        assert replaced.json()["priority"] == "low"
+        replaced = client.put(task, json={"title": "high", "effort": "low"})
+        assert replaced.json()["effort"] == "low"
         conditional = client.put(
             task,
-            json={"title": "high", "priority": "high"},
+            json={"title": "high", "effort": "high"},
             headers={"If-Match": replaced.headers["ETag"]},
         )
         assert conditional.status_code == 200, conditional.text
-        assert conditional.json()["priority"] == "high"
+        assert conditional.json()["effort"] == "high"
         patched = client.patch(
             task,
-            content=b'{"priority": "low"}',
+            content=b'{"effort": "low"}',
             headers={"Content-Type": "application/merge-patch+json"},
         )
         assert patched.status_code == 200, patched.text
-        assert (patched.json()["title"], patched.json()["priority"]) == ("high", "low")
+        assert (patched.json()["title"], patched.json()["effort"]) == ("high", "low")
         # Left out of a replacement, the field takes its default.
-        assert client.put(task, json={"title": "x"}).json()["priority"] == "normal"
+        assert client.put(task, json={"title": "x"}).json()["effort"] == "normal"
 
-        assert client.get(task).json()["priority"] == "normal"
-        listed = {t["title"]: t["priority"] for t in client.get(tasks).json()["items"]}
+        assert client.get(task).json()["effort"] == "normal"
+        listed = {t["title"]: t["effort"] for t in client.get(tasks).json()["items"]}
         assert listed == {"default": "normal", "x": "normal", "k": "low"}
-        invalid = client.post(tasks, json={"title": "bad", "priority": "urgent"})
+        invalid = client.post(tasks, json={"title": "bad", "effort": "urgent"})
         assert invalid.status_code == 422
 
 
-def test_adding_a_sortable_filterable_due_date_takes_the_readmes_steps(
+def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
     scratch: Scratch, keys: Keys
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
-        add_field(spec, DUE_FIELD, "due_at")
+        add_field(spec, DUE_FIELD, "remind_at")
         spec["components"]["schemas"]["TaskSort"]["enum"] += DUE_SORTS
         listing = spec["paths"]["/api/{user_id}/tasks"]["get"]
         listing["parameters"] += yaml.safe_load(DUE_PARAMETER)
@@ -202,7 +198,7 @@ def test_adding_a_sortable_filterable_due_date_takes_the_readmes_steps(
     scratch.insert("impl/db/tables.py", "    version: int = Field(", DUE_COLUMN)
     scratch.insert(
         "impl/tasks/handlers.py",
-        "        sort: TaskSort,\n",
+        "        q: str | None,\n",
         DUE_HANDLER_PARAMETER,
         before=False,
     )
@@ -218,13 +214,8 @@ def test_adding_a_sortable_filterable_due_date_takes_the_readmes_steps(
         DUE_FILTER_VALUE,
         before=False,
     )
-    scratch.insert(
-        "impl/tasks/handlers.py",
-        "from generated import routes\n",
-        "from pydantic import AwareDatetime\n\n",
-    )
     scratch.run("make format")
-    run_steps(scratch, DUE_COMMANDS, "add_due_at")
+    run_steps(scratch, DUE_COMMANDS, "add_remind_at")
     scratch.check_and_test()
 
     with service_process(scratch.root, scratch.env) as (_, base, _):
@@ -237,48 +228,53 @@ def assert_due_dates_round_trip(base: str, keys: Keys) -> None:
     with httpx.Client(base_url=base, headers=headers) as client:
         undated = client.post(tasks, json={"title": "undated"})
         assert undated.status_code == 201, undated.text
-        assert undated.json()["due_at"] is None
+        assert undated.json()["remind_at"] is None
         soon = client.post(
-            tasks, json={"title": "soon", "due_at": "2026-12-24T18:00:00+01:00"}
+            tasks, json={"title": "soon", "remind_at": "2026-12-24T18:00:00+01:00"}
         ).json()
-        assert soon["due_at"] == "2026-12-24T17:00:00Z"
+        assert soon["remind_at"] == "2026-12-24T17:00:00Z"
         keyed = {"Idempotency-Key": "due"}
-        body = {"title": "later", "due_at": "2027-01-31T09:00:00Z"}
+        body = {"title": "later", "remind_at": "2027-01-31T09:00:00Z"}
         later = client.post(tasks, json=body, headers=keyed)
         assert client.post(tasks, json=body, headers=keyed).json() == later.json()
 
         task = f"{tasks}/{soon['id']}"
         moved = client.put(
             task,
-            json={"title": "soon", "due_at": "2026-12-25T08:00:00Z"},
+            json={"title": "soon", "remind_at": "2026-12-25T08:00:00Z"},
             headers={"If-Match": client.get(task).headers["ETag"]},
         )
-        assert moved.json()["due_at"] == "2026-12-25T08:00:00Z"
+        assert moved.json()["remind_at"] == "2026-12-25T08:00:00Z"
         for due in ("2026-12-26T08:00:00Z", None):
             patched = client.patch(
                 task,
-                json={"due_at": due},
+                json={"remind_at": due},
                 headers={"Content-Type": "application/merge-patch+json"},
             )
             assert patched.status_code == 200, patched.text
-            assert (patched.json()["title"], patched.json()["due_at"]) == ("soon", due)
-        client.put(task, json={"title": "soon", "due_at": "2026-12-25T08:00:00Z"})
+            assert (patched.json()["title"], patched.json()["remind_at"]) == (
+                "soon",
+                due,
+            )
+        client.put(task, json={"title": "soon", "remind_at": "2026-12-25T08:00:00Z"})
 
         def titles(**params: str) -> list[str]:
             page = client.get(tasks, params=params)
             assert page.status_code == 200, page.text
             return [t["title"] for t in page.json()["items"]]
 
-        assert titles(sort="due_at") == ["soon", "later", "undated"]
-        assert titles(sort="-due_at") == ["undated", "later", "soon"]
-        assert titles(due_before="2027-01-01T00:00:00Z") == ["soon"]
-        assert titles(due_before="2027-01-31T10:00:00+01:00", sort="due_at") == ["soon"]
+        assert titles(sort="remind_at") == ["soon", "later", "undated"]
+        assert titles(sort="-remind_at") == ["undated", "later", "soon"]
+        assert titles(remind_before="2027-01-01T00:00:00Z") == ["soon"]
+        assert titles(remind_before="2027-01-31T10:00:00+01:00", sort="remind_at") == [
+            "soon"
+        ]
         for loose in ("2026-12-25", "0.5", "9999999999", "2026-12-24T18:00"):
-            refused = client.get(tasks, params={"due_before": loose})
+            refused = client.get(tasks, params={"remind_before": loose})
             assert refused.status_code == 422, loose
-            assert refused.json()["errors"][0]["pointer"] == "/due_before"
+            assert refused.json()["errors"][0]["pointer"] == "/remind_before"
         out_of_range = client.post(
-            tasks, json={"title": "x", "due_at": "0001-01-01T00:00:00+01:00"}
+            tasks, json={"title": "x", "remind_at": "0001-01-01T00:00:00+01:00"}
         )
         assert out_of_range.status_code == 422
-        assert out_of_range.json()["errors"][0]["pointer"] == "/due_at"
+        assert out_of_range.json()["errors"][0]["pointer"] == "/remind_at"

@@ -1,7 +1,7 @@
 """The statements over all of a user's tasks at once: clearing the completed
 ones, and counting the tags."""
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 
 from impl.db.statements import Statement, compile_statement
 from impl.db.tables import tasks, users
@@ -40,12 +40,14 @@ CLEAR_COMPLETED = _clear_completed()
 def _tags() -> Statement[OwnerParams]:
     """Each tag on the user's tasks and how many carry it, by name in code
     point order."""
-    tag = func.unnest(tasks.c.tags).column_valued("name")
+    tags = func.unnest(tasks.c.tags).table_valued("name").alias("tag")
+    name = tags.c.name
     return compile_statement(
-        select(tag, func.count().label("count"))
+        select(name, func.count().label("count"))
+        .select_from(tasks.join(tags, true()))
         .where(tasks.c.user_id == OWNER)
-        .group_by(tag)
-        .order_by(tag.collate("C")),
+        .group_by(name)
+        .order_by(name.collate("C")),
         OwnerParams,
         idempotent=True,
         operation="SELECT",

@@ -37,9 +37,9 @@ def upgrade() -> None:
             "due",
             sa.DateTime(timezone=True),
             sa.Computed(
-                "LEAST(COALESCE(due_at,"
-                " timezone(time_zone, (due_date + 1)::timestamp)),"
-                " '9999-12-31 23:59:59.999999+00'::timestamptz)",
+                "COALESCE(due_at, CASE WHEN due_date IS NOT NULL THEN"
+                " LEAST(timezone(time_zone, (due_date + 1)::timestamp),"
+                " '9999-12-31 23:59:59.999999+00'::timestamptz) END)",
                 persisted=True,
             ),
             nullable=True,

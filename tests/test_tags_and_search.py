@@ -1,0 +1,103 @@
+"""Tags (the `tag` filter, all of them, and listTags), search (`q`: every
+word in the title or the description) and clearing the completed tasks."""
+
+from typing import Any
+
+import pytest
+
+from tests import contract
+from tests.support import Api, Database
+
+
+def ids(response: Any) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [task["id"] for task in response.json()["items"]]
+
+
+def test_tag_repeated_selects_the_tasks_with_every_tag(alice: Api) -> None:
+    both = alice.new_task("both", tags=["home", "errands"])
+    alice.new_task("home only", tags=["home"])
+    alice.new_task("none")
+
+    assert ids(alice.list(tag=["home", "errands"])) == [both["id"]]
+    assert len(ids(alice.list(tag="home"))) == 2
+
+
+def test_list_tags_counts_each_tag_by_name(alice: Api, bob: Api) -> None:
+    alice.new_task("a", tags=["work", "Home"])
+    alice.new_task("b", tags=["work"])
+    bob.new_task("c", tags=["secret"])
+
+    response = alice.client.get(f"/api/{alice.user_id}/tags")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "items": [{"name": "Home", "count": 1}, {"name": "work", "count": 2}]
+    }
+
+
+def test_q_finds_every_word_in_the_title_or_the_description(alice: Api) -> None:
+    split = alice.new_task("Call the SHOP", description="about the milk")
+    alice.new_task("call the shop")
+    joined = alice.new_task("100% done", description="shop_milk")
+
+    assert sorted(ids(alice.list(q="milk  shop"))) == sorted(
+        [split["id"], joined["id"]]
+    )
+    # Wildcards are taken literally.
+    assert ids(alice.list(q="%")) == [joined["id"]]
+    assert ids(alice.list(q="p_m")) == [joined["id"]]
+
+
+@pytest.mark.parametrize("sort", contract.sort_values())
+def test_q_pages_with_every_sort_key_each_task_once(alice: Api, sort: str) -> None:
+    matching = {
+        alice.new_task(
+            f"milk {n}",
+            description=None if n % 2 else "from the shop",
+            priority=["none", "low", "high"][n % 3],
+            due_date=None if n % 3 else f"2026-12-0{n + 1}",
+        )["id"]
+        for n in range(7)
+    }
+    alice.new_task("bread", description="from the shop")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"q": "MILK", "sort": sort, "limit": 3}
+        response = alice.list(**params, **({"cursor": cursor} if cursor else {}))
+        seen += ids(response)
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    assert sorted(seen) == sorted(matching)
+
+
+def test_clear_completed_deletes_only_the_completed(
+    alice: Api, bob: Api, db: Database
+) -> None:
+    kept = alice.new_task("open")
+    alice.new_task("done", completed=True)
+    alice.new_task("also done", completed=True)
+    bobs = bob.new_task("bob's", completed=True)
+
+    response = alice.client.delete(alice.tasks_url(), params={"completed": "true"})
+
+    assert response.status_code == 200
+    assert response.json() == {"deleted": 2}
+    assert ids(alice.list()) == [kept["id"]]
+    assert bob.get(bobs["id"]).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{}, {"completed": "false"}])
+def test_clear_without_completed_true_is_refused_and_deletes_nothing(
+    alice: Api, db: Database, params: dict[str, str]
+) -> None:
+    alice.new_task("done", completed=True)
+    before = db.snapshot()
+
+    response = alice.client.delete(alice.tasks_url(), params=params)
+
+    assert response.status_code == 422
+    assert db.snapshot() == before
