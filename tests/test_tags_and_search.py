@@ -64,7 +64,7 @@ def test_q_pages_with_every_sort_key_each_task_once(alice: Api, sort: str) -> No
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"q": "MILK", "sort": sort, "limit": 3}
+        params: dict[str, Any] = {"q": "MILK", "sort": sort, "limit": 3}
         response = alice.list(**params, **({"cursor": cursor} if cursor else {}))
         seen += ids(response)
         cursor = response.json()["next_cursor"]
