@@ -22,7 +22,8 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, ENUM, JSONB
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlmodel import Field, SQLModel
 
@@ -119,7 +120,9 @@ class Task(SQLModel, table=True):
         sa_column=Column(PRIORITY, nullable=False, server_default=text("'none'"))
     )
     tags: list[str] = Field(
-        sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'"))
+        sa_column=Column(
+            postgresql.ARRAY(Text), nullable=False, server_default=text("'{}'")
+        )
     )
     recurrence: str | None = Field(sa_column=Column(Text, nullable=True))
     """An RFC 5545 rule (impl/tasks/recurrence.py)."""
