@@ -37,9 +37,7 @@ EFFORT_FIELD = """\
           default: normal
 """
 EFFORT_COLUMN = """\
-    effort: str = Field(
-        sa_column=Column(Text, nullable=False, server_default="normal")
-    )
+    effort: str = Field(sa_column=Column(Text, nullable=False, server_default="normal"))
 """
 EFFORT_COMMANDS = ["make generate", 'make revision MESSAGE="add effort"']
 
