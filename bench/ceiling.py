@@ -34,7 +34,8 @@ MAX_LIMIT = 200
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 LIST = """
-    SELECT id, user_id, title, description, completed, created_at, updated_at, version
+    SELECT id, user_id, title, description, completed, due_date, due_at, time_zone,
+           priority, tags, recurrence, next_occurrence, created_at, updated_at, version
     FROM tasks WHERE user_id = $1
     ORDER BY created_at DESC, id DESC LIMIT $2
 """
@@ -42,19 +43,24 @@ CREATE = """
     WITH ensure_user AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING)
     INSERT INTO tasks (user_id, title, description, completed)
     VALUES ($1, $2, $3, $4)
-    RETURNING id, user_id, title, description, completed,
-              created_at, updated_at, version
+    RETURNING id, user_id, title, description, completed, due_date, due_at, time_zone,
+           priority, tags, recurrence, next_occurrence, created_at, updated_at, version
 """
 GET = """
-    SELECT id, user_id, title, description, completed, created_at, updated_at, version
+    SELECT id, user_id, title, description, completed, due_date, due_at, time_zone,
+           priority, tags, recurrence, next_occurrence, created_at, updated_at, version
     FROM tasks WHERE user_id = $1 AND id = $2
 """
+# A replacement writes every mutable field: those the body leaves out take
+# their defaults, as the contract's PUT says.
 UPDATE = """
     UPDATE tasks SET title = $3, description = $4, completed = $5,
+                     due_date = NULL, due_at = NULL, time_zone = 'UTC',
+                     priority = 'none', tags = '{}', recurrence = NULL,
                      version = version + 1, updated_at = now()
     WHERE user_id = $1 AND id = $2
-    RETURNING id, user_id, title, description, completed,
-              created_at, updated_at, version
+    RETURNING id, user_id, title, description, completed, due_date, due_at, time_zone,
+           priority, tags, recurrence, next_occurrence, created_at, updated_at, version
 """
 DELETE = "DELETE FROM tasks WHERE user_id = $1 AND id = $2 RETURNING id"
 

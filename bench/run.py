@@ -220,6 +220,20 @@ async def create_database(server_url: str, name: str) -> str:
     return url
 
 
+PRIORITIES = ("none", "low", "medium", "high")
+TAGS: tuple[list[str], ...] = ([], ["home"], ["work", "errands"])
+
+
+def todo(i: int, at: datetime) -> tuple[Any, ...]:
+    """A seeded task's due date (a day, an instant or none), time zone,
+    priority, tags and rule: every column a real task list fills."""
+    due_date = (at + timedelta(days=i % 30)).date() if i % 4 == 0 else None
+    due_at = at + timedelta(hours=i % 72) if i % 4 == 1 else None
+    recurrence = "FREQ=WEEKLY" if i % 8 == 0 else None
+    zone = "Europe/Berlin" if i % 2 else "America/New_York"
+    return due_date, due_at, zone, PRIORITIES[i % 4], TAGS[i % 3], recurrence
+
+
 def users_lines(keys: Signer) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The users file's lines (id, token, task ids) and the task rows behind it."""
     now = datetime.now(UTC)
@@ -233,7 +247,9 @@ def users_lines(keys: Signer) -> tuple[list[str], list[tuple[Any, ...]]]:
         deletable = [uuid.uuid4() for _ in range(deletable_count)]
         for i, task_id in enumerate(stable + deletable):
             at = now - timedelta(seconds=i)
-            rows.append((user, task_id, f"Task {i}", None, i % 3 == 0, 1, at, at))
+            rows.append(
+                (user, task_id, f"Task {i}", None, i % 3 == 0, 1, at, at, *todo(i, at))
+            )
         lines.append(
             f"{user} {keys.token(user)} "
             f"{','.join(map(str, stable))} {','.join(map(str, deletable))}"
@@ -251,7 +267,8 @@ async def seed(url: str, rows: list[tuple[Any, ...]]) -> None:
         )
         columns = [
             "user_id", "id", "title", "description", "completed", "version",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "due_date", "due_at", "time_zone",
+            "priority", "tags", "recurrence",
         ]  # fmt: skip
         await connection.copy_records_to_table("tasks", records=rows, columns=columns)
         # Tasks copied in bypass the service's statements, which keep each
@@ -276,11 +293,15 @@ async def seed_flat(url: str, user_tasks: int, other_tasks: int) -> None:
         )
         await connection.execute(
             """
-            INSERT INTO tasks (user_id, title, completed, created_at, updated_at)
+            INSERT INTO tasks (user_id, title, completed, created_at, updated_at,
+                               due_date, priority, tags)
             SELECT CASE WHEN n <= $1::int THEN 'flat-user'
                         ELSE 'other-' || (n % 1000 + 1) END,
                    'Task ' || n, n % 3 = 0,
-                   now() - n * interval '1 second', now() - n * interval '1 second'
+                   now() - n * interval '1 second', now() - n * interval '1 second',
+                   CASE WHEN n % 4 = 0 THEN current_date + n % 30 END,
+                   (ARRAY['none', 'low', 'medium', 'high'])[n % 4 + 1]::task_priority,
+                   CASE WHEN n % 3 = 1 THEN ARRAY['home'] ELSE '{}' END
             FROM generate_series(1, $1::int + $2::int) AS n
             """,
             user_tasks,

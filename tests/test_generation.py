@@ -368,12 +368,12 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
         schemas = spec["components"]["schemas"]
-        schemas["TaskCreate"]["properties"]["due_at"] = {
+        schemas["TaskCreate"]["properties"]["remind_at"] = {
             "type": ["string", "null"],
             "format": "date-time",
             "default": None,
         }
-        schemas["TaskSort"]["enum"] += ["due_at", "-due_at", "rank"]
+        schemas["TaskSort"]["enum"] += ["remind_at", "-remind_at", "rank"]
 
     with scratch_copy(tmp_path, database_url, keys) as scratch:
         scratch.edit_contract(contract)
@@ -386,7 +386,7 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
     assert result.stderr.startswith("refusing to start: "), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
-    for missing in ("TaskCreate.due_at: add a `due_at` column", "TaskSort rank"):
+    for missing in ("TaskCreate.remind_at: add a `remind_at` column", "TaskSort rank"):
         assert missing in result.stderr, result.stderr
 
 

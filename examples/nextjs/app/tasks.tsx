@@ -1,6 +1,7 @@
 "use client";
 
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
+import type { components } from "../lib/api.d";
 import { MERGE_PATCH, type Problem, type Task, forgetToken, todoApi } from "../lib/api";
 import { authClient } from "../lib/auth-client";
 
@@ -33,21 +34,40 @@ function SignIn() {
   );
 }
 
+type Priority = components["schemas"]["Priority"];
+type TagCount = components["schemas"]["TagCount"];
+const PRIORITIES: Priority[] = ["none", "low", "medium", "high"];
+
+function due(task: Task): string {
+  if (task.due_date) return `due ${task.due_date}`;
+  if (task.due_at) return `due ${new Date(task.due_at).toLocaleString()}`;
+  return "";
+}
+
 export function Tasks({ apiUrl }: { apiUrl: string }) {
   const session = authClient.useSession();
   const api = useMemo(() => todoApi(apiUrl), [apiUrl]);
   const [tasks, setTasks] = useState<Task[]>([]);
+  const [tags, setTags] = useState<TagCount[]>([]);
+  const [search, setSearch] = useState("");
+  const [tag, setTag] = useState<string | null>(null);
   const [error, setError] = useState("");
   const userId = session.data?.user.id;
 
   const load = useCallback(async () => {
     if (!userId) return;
-    const { data, error } = await api.GET("/api/{user_id}/tasks", {
-      params: { path: { user_id: userId } },
-    });
-    setError(describe(error));
-    if (data) setTasks(data.items);
-  }, [api, userId]);
+    const query = {
+      ...(search.trim() ? { q: search } : {}),
+      ...(tag ? { tag: [tag] } : {}),
+    };
+    const [listed, counted] = await Promise.all([
+      api.GET("/api/{user_id}/tasks", { params: { path: { user_id: userId }, query } }),
+      api.GET("/api/{user_id}/tags", { params: { path: { user_id: userId } } }),
+    ]);
+    setError(describe(listed.error ?? counted.error));
+    if (listed.data) setTasks(listed.data.items);
+    if (counted.data) setTags(counted.data.items);
+  }, [api, userId, search, tag]);
 
   useEffect(() => {
     void load();
@@ -61,19 +81,32 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const title = String(new FormData(form).get("title"));
+    const fields = new FormData(form);
+    const dueDate = String(fields.get("due_date") ?? "");
     const { data, error } = await api.POST("/api/{user_id}/tasks", {
       params: { path: { user_id: userId } },
-      body: { title },
+      body: {
+        title: String(fields.get("title")),
+        due_date: dueDate || null,
+        // The browser's own zone: a date is due at the end of that day there.
+        time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone as Task["time_zone"],
+        priority: (fields.get("priority") ?? "none") as Priority,
+        tags: String(fields.get("tags") ?? "")
+          .split(",")
+          .map((t) => t.trim())
+          .filter((t, i, all) => t && all.indexOf(t) === i),
+        recurrence: fields.get("weekly") && dueDate ? "FREQ=WEEKLY" : null,
+      },
     });
     setError(describe(error));
     if (data) {
-      setTasks((current) => [data, ...current]);
       form.reset();
+      await load();
     }
   };
 
   // Straight from the list: the item's version is its ETag, so no GET first.
+  // Completing a recurring task creates its next occurrence: list again.
   const toggle = async (task: Task) => {
     const { data, error } = await api.PATCH("/api/{user_id}/tasks/{task_id}", {
       params: { ...path(task), header: { "If-Match": `"${task.version}"` } },
@@ -81,7 +114,11 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
       body: { completed: !task.completed },
     });
     setError(describe(error));
-    if (data) setTasks((current) => current.map((t) => (t.id === data.id ? data : t)));
+    if (data?.next_occurrence && !task.next_occurrence) {
+      await load();
+    } else if (data) {
+      setTasks((current) => current.map((t) => (t.id === data.id ? data : t)));
+    }
   };
 
   const remove = async (task: Task) => {
@@ -105,15 +142,52 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
       </p>
       <form onSubmit={create}>
         <input name="title" placeholder="New task" required />
+        <input name="due_date" type="date" aria-label="Due date" />
+        <select name="priority" aria-label="Priority" defaultValue="none">
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        <input name="tags" placeholder="tags, comma separated" />
+        <label>
+          <input name="weekly" type="checkbox" /> weekly
+        </label>
         <button type="submit">Add</button>
       </form>
+      <input
+        name="q"
+        type="search"
+        placeholder="Search"
+        value={search}
+        onChange={(event) => setSearch(event.target.value)}
+      />
+      <nav>
+        {tags.map((t) => (
+          <button
+            key={t.name}
+            data-testid="tag"
+            aria-pressed={tag === t.name}
+            onClick={() => setTag(tag === t.name ? null : t.name)}
+          >
+            {t.name} ({t.count})
+          </button>
+        ))}
+      </nav>
       <ul>
         {tasks.map((task) => (
           <li key={task.id} data-testid="task">
             <label>
               <input type="checkbox" checked={task.completed} onChange={() => toggle(task)} />
               <span>{task.title}</span>
-            </label>
+            </label>{" "}
+            <small data-testid="details">
+              {[due(task), task.priority === "none" ? "" : task.priority, ...task.tags]
+                .filter(Boolean)
+                .join(" · ")}
+              {task.recurrence ? " · repeats" : ""}
+            </small>{" "}
             <button onClick={() => remove(task)}>Delete</button>
           </li>
         ))}

@@ -82,6 +82,43 @@ try {
   assert.equal(await readError(alice.page), "");
   step("deleted a task");
 
+  await alice.page.fill('input[name="title"]', "Water the plants");
+  await alice.page.fill('input[name="due_date"]', "2026-12-10");
+  await alice.page.selectOption('select[name="priority"]', "high");
+  await alice.page.fill('input[name="tags"]', "home, garden");
+  await alice.page.check('input[name="weekly"]');
+  await alice.page.click('button:text("Add")');
+  const plants = tasks.filter({ hasText: "Water the plants" });
+  await plants.waitFor();
+  assert.equal(
+    await plants.getByTestId("details").textContent(),
+    "due 2026-12-10 · high · home · garden · repeats",
+  );
+  const sidebar = alice.page.getByTestId("tag");
+  await sidebar.filter({ hasText: "garden (1)" }).waitFor();
+  assert.deepEqual(await sidebar.allTextContents(), ["garden (1)", "home (1)"]);
+  step("created a weekly task with a due date, a priority and tags; the sidebar counts the tags");
+
+  await alice.page.fill('input[name="q"]', "PLANTS water");
+  await tasks.filter({ hasText: "Buy milk" }).waitFor({ state: "detached" });
+  assert.equal(await tasks.count(), 1);
+  await alice.page.fill('input[name="q"]', "");
+  await tasks.filter({ hasText: "Buy milk" }).waitFor();
+  await sidebar.filter({ hasText: "garden" }).click();
+  await tasks.filter({ hasText: "Buy milk" }).waitFor({ state: "detached" });
+  assert.equal(await tasks.count(), 1);
+  await sidebar.filter({ hasText: "garden" }).click();
+  await tasks.filter({ hasText: "Buy milk" }).waitFor();
+  step("searched, and filtered by a tag from the sidebar");
+
+  await plants.locator('input[type="checkbox"]').click();
+  const next = plants.filter({ hasText: "due 2026-12-17" });
+  await next.waitFor();
+  assert.equal(await plants.count(), 2);
+  assert.equal(await next.locator('input[type="checkbox"]').isChecked(), false);
+  assert.equal(await readError(alice.page), "");
+  step("completing the weekly task made its next occurrence appear");
+
   const crossing = await bob.page.evaluate(
     async ({ api, owner }) => {
       const { token } = await (await fetch("/api/auth/token")).json();
