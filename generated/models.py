@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: f783a84c01c5ed172c150291a8908276595e1e40538cc29fdb94a129a70e6f9a
+# openapi.yaml sha256: 42a1528aa7d1144ac37020095f23fd91530c38365dc039f0af6c46e6266c1994
 
 from __future__ import annotations
 

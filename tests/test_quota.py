@@ -125,3 +125,19 @@ def test_concurrent_creates_stop_exactly_at_the_quota(
         )
     )
     assert (row["tasks"], row["counted"]) == (QUOTA, QUOTA)
+
+
+def test_completing_a_recurring_task_at_the_quota_changes_nothing(
+    carol: Api, db: Database
+) -> None:
+    """Its next occurrence would pass the quota: 409, and the completion is
+    rolled back with it (one transaction)."""
+    weekly = carol.new_task("weekly", due_date="2026-12-01", recurrence="FREQ=WEEKLY")
+    for number in range(QUOTA - 1):
+        carol.new_task(f"task {number}")
+    before = db.snapshot()
+
+    assert_quota_problem(carol.patch(weekly["id"], {"completed": True}))
+
+    assert db.snapshot() == before
+    assert carol.get(weekly["id"]).json()["completed"] is False

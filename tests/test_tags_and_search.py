@@ -50,28 +50,38 @@ def test_q_finds_every_word_in_the_title_or_the_description(alice: Api) -> None:
 
 
 @pytest.mark.parametrize("sort", contract.sort_values())
-def test_q_pages_with_every_sort_key_each_task_once(alice: Api, sort: str) -> None:
+def test_q_and_tags_page_with_every_sort_key_each_task_once(
+    alice: Api, sort: str
+) -> None:
     matching = {
         alice.new_task(
             f"milk {n}",
             description=None if n % 2 else "from the shop",
             priority=["none", "low", "high"][n % 3],
             due_date=None if n % 3 else f"2026-12-0{n + 1}",
+            tags=["home", "errands"] if n % 2 else ["errands", "home", "x"],
         )["id"]
         for n in range(7)
     }
-    alice.new_task("bread", description="from the shop")
+    alice.new_task("bread", description="from the shop", tags=["home", "errands"])
+    alice.new_task("milk, no tags")
     seen: list[str] = []
     cursor = None
     while True:
-        params: dict[str, Any] = {"q": "MILK", "sort": sort, "limit": 3}
+        params: dict[str, Any] = {
+            "q": "MILK",
+            "tag": ["errands", "home"],
+            "sort": sort,
+            "limit": 3,
+        }
         response = alice.list(**params, **({"cursor": cursor} if cursor else {}))
         seen += ids(response)
         cursor = response.json()["next_cursor"]
         if cursor is None:
             break
 
-    assert sorted(seen) == sorted(matching)
+    assert len(seen) == len(set(seen))
+    assert set(seen) == matching
 
 
 def test_clear_completed_deletes_only_the_completed(
