@@ -307,7 +307,7 @@ def test_an_invalid_task_id_is_422(
         {"limit": -1},
         {"limit": "ten"},
         {"limit": "1.5"},
-        {"sort": "effort"},
+        {"sort": "not_a_key"},
         {"sort": "--title"},
         {"completed": "maybe"},
         {"priority": "urgent"},

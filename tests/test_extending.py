@@ -5,6 +5,7 @@ transaction. Each test follows README's "Extending the service".
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -18,21 +19,30 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from generated.models import Task
+from generated.models import Task, TaskCreate
 from generated.routes import OPERATIONS, GetTaskHeaders
 from impl import app as composed
 from impl import dependencies
 from impl.contexts import RequestContext
+from impl.db.database import DatabaseAccess, open_database
 from impl.probes import Probes
 from impl.problems import NotFound
 from impl.settings import Settings
 from impl.tasks.handlers import TaskHandlers
+from impl.tasks.statements import CREATE, new
 from runtime.binding import HandlerBindingError
 from runtime.call import Call
 from runtime.dependencies import NONE
 from runtime.operations import Operation
 from runtime.replies import Reply
-from tests.support import Api, Database, Keys, LiveServer, Undone, write_twice
+from tests.support import (
+    Api,
+    Database,
+    Keys,
+    LiveServer,
+    Undone,
+    write_twice,
+)
 
 TASK_BODY = {"title": "Buy milk"}
 
@@ -283,6 +293,38 @@ def test_a_transaction_commits_both_writes_or_neither(
 
     asyncio.run(write_twice(settings, "alice", then_raise=False))
     assert asyncio.run(count_tasks(db)) == 2
+
+
+async def nested(settings: Settings, *, inner_raises: bool, outer_raises: bool) -> None:
+    """A create in a transaction, and one in a transaction inside it (a
+    handler's block within a dependency's), either block raising."""
+    async with open_database(settings, settings.database_url) as database:
+        access = DatabaseAccess(database)
+        create = CREATE(
+            {"owner": "alice", "new": new(TaskCreate(title="x")), "max_tasks": 100}
+        )
+        with contextlib.suppress(Undone):
+            async with access.transaction():
+                await access.fetch(create)
+                with contextlib.suppress(Undone):
+                    async with access.transaction():
+                        await access.fetch(create)
+                        if inner_raises:
+                            raise Undone
+                if outer_raises:
+                    raise Undone
+
+
+@pytest.mark.parametrize(
+    ("inner_raises", "outer_raises", "kept"),
+    [(False, False, 2), (True, False, 1), (False, True, 0)],
+)
+def test_a_transaction_inside_another_is_a_savepoint_of_it(
+    settings: Settings, db: Database, inner_raises: bool, outer_raises: bool, kept: int
+) -> None:
+    asyncio.run(nested(settings, inner_raises=inner_raises, outer_raises=outer_raises))
+
+    assert asyncio.run(count_tasks(db)) == kept
 
 
 def test_a_handler_class_missing_a_method_stops_startup_naming_it(

@@ -58,7 +58,7 @@ export function misuses(): void {
   // @ts-expect-error: a task id is needed
   void api.GET("/api/{user_id}/tasks/{task_id}", owner);
   // @ts-expect-error: no such sort key
-  void api.GET("/api/{user_id}/tasks", { params: { path: { user_id: userId }, query: { sort: "effort" } } });
+  void api.GET("/api/{user_id}/tasks", { params: { path: { user_id: userId }, query: { sort: "not_a_key" } } });
   // @ts-expect-error: no such operation
   void api.PATCH("/api/{user_id}/tasks/{task_id}", { params: { path } });
 }

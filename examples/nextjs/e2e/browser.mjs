@@ -182,6 +182,9 @@ try {
       ["POST", "/api/{user}/tasks", 401],
       ["GET", "/api/auth/token", 200],
       ["POST", "/api/{user}/tasks", 201],
+      // The list and the tag sidebar, read again with the new task.
+      ["GET", "/api/{user}/tasks", 200],
+      ["GET", "/api/{user}/tags", 200],
     ],
     JSON.stringify(refresh),
   );
