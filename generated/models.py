@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 42a1528aa7d1144ac37020095f23fd91530c38365dc039f0af6c46e6266c1994
+# openapi.yaml sha256: b5dcd28f54bc07269bad13743fe4febb17f2df8f5ea1ffc0c870d3c5495474fc
 
 from __future__ import annotations
 

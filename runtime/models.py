@@ -13,7 +13,7 @@ it. A date-time that exists in its own offset but not in UTC (year 1 at
 import re
 import types
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import (
     Annotated,
@@ -166,16 +166,19 @@ def _fields(model: type[BaseModel]) -> _Fields:
 
 
 def _in_utc_range(value: Any) -> None:
+    """An instant of the years 1 to 9999 in UTC, as the contract's date-time
+    patterns state it: on 0001-01-01 no offset east of UTC, on 9999-12-31
+    none west of it (any other day is in range whatever its offset)."""
     if isinstance(value, list):
         for item in value:
             _in_utc_range(item)
     elif isinstance(value, datetime) and value.tzinfo is not None:
-        try:
-            value.astimezone(UTC)
-        except OverflowError:
+        offset = value.utcoffset() or timedelta(0)
+        first, last = value.date() == date.min, value.date() == date.max
+        if (first and offset > timedelta(0)) or (last and offset < timedelta(0)):
             raise ValueError(
                 "should be a date-time between the years 1 and 9999 in UTC"
-            ) from None
+            )
 
 
 class ContractModel(BaseModel):

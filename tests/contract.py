@@ -338,3 +338,8 @@ def consistent(
     if keep in needed:
         body.update({field: None for field in rules.get("if", {}).get("required", [])})
     return body
+
+
+DATE_TIME_RANGE = schema("DueAt")["pattern"]
+"""The pattern that keeps a request date-time within the years 1 to 9999 in
+UTC, which `make generate` asks of every one (tools/generate.py)."""

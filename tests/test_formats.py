@@ -8,6 +8,7 @@ tests send the same probes through HTTP for every field of the contract.
 """
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,7 @@ import pytest
 from pydantic import AnyUrl, AwareDatetime, EmailStr, StrictInt, ValidationError
 
 from runtime.models import ContractModel
+from tests import contract
 from tests.contract import NOT_FORMATTED
 
 
@@ -81,3 +83,37 @@ def test_what_the_format_refuses_is_a_field_error(field: str, value: Any) -> Non
 
     [error] = refused.value.errors()
     assert error["loc"][0] == field
+
+
+DATE_TIME_PATTERN = contract.schema("DueAt")["pattern"]
+EDGES = [
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+00:00",
+    "0001-01-01T00:00:00-00:00",
+    "0001-01-01T23:59:59+00:01",
+    "0001-01-01T05:00:00-05:00",
+    "0001-01-02T00:00:00+23:59",
+    "9999-12-31T23:59:59.999999Z",
+    "9999-12-31T00:00:00-00:01",
+    "9999-12-31T23:59:59+05:00",
+    "9999-12-30T23:00:00-23:59",
+    "2026-12-24T18:00:00+01:00",
+]
+
+
+@pytest.mark.parametrize("value", EDGES)
+def test_the_contracts_date_time_pattern_is_the_range_the_models_read(
+    value: str,
+) -> None:
+    """A request date-time's pattern (the contract's) and the models' range
+    rule refuse the same values: every instant the pattern allows is one
+    Python holds in UTC."""
+    allowed = re.search(DATE_TIME_PATTERN, value) is not None
+    try:
+        read = Fields.model_validate({"at": value}).at
+    except ValidationError:
+        assert not allowed, value
+    else:
+        assert allowed, value
+        assert read is not None
+        read.astimezone(UTC)

@@ -24,6 +24,7 @@ from impl.settings import PROJECT_ROOT, Settings
 from impl.tasks import handlers
 from runtime.binding import HandlerBindingError
 from runtime.routes import SecurityBindingError
+from tests.contract import DATE_TIME_RANGE
 from tests.scratch import scratch_copy
 from tests.support import Keys
 
@@ -174,6 +175,7 @@ def new_fields(spec: Spec) -> None:
         "sample_remind_at": {
             "type": ["string", "null"],
             "format": "date-time",
+            "pattern": DATE_TIME_RANGE,
             "default": None,
         },
         "sample_estimate": {
@@ -236,7 +238,11 @@ def new_parameters_and_operation(spec: Spec) -> None:
         {
             "name": "variant_after",
             "in": "query",
-            "schema": {"type": "string", "format": "date-time"},
+            "schema": {
+                "type": "string",
+                "format": "date-time",
+                "pattern": DATE_TIME_RANGE,
+            },
         },
     ]
     tasks["post"]["parameters"].append(
@@ -371,6 +377,7 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
         schemas["TaskCreate"]["properties"]["remind_at"] = {
             "type": ["string", "null"],
             "format": "date-time",
+            "pattern": DATE_TIME_RANGE,
             "default": None,
         }
         schemas["TaskSort"]["enum"] += ["remind_at", "-remind_at", "rank"]
@@ -402,6 +409,23 @@ def query_text_without_pattern(spec: Spec) -> None:
     )
 
 
+def date_time_without_range(spec: Spec) -> None:
+    spec["components"]["schemas"]["TaskCreate"]["properties"]["remind_at"] = {
+        "type": "string",
+        "format": "date-time",
+    }
+
+
+def query_date_time_without_range(spec: Spec) -> None:
+    spec["paths"]["/api/{user_id}/tasks"]["get"]["parameters"].append(
+        {
+            "name": "since",
+            "in": "query",
+            "schema": {"type": "string", "format": "date-time"},
+        }
+    )
+
+
 def property_named_for_no_one(spec: Spec) -> None:
     spec["components"]["schemas"]["TaskCreate"]["properties"]["_rank"] = {
         "type": "integer"
@@ -414,6 +438,14 @@ def property_named_for_no_one(spec: Spec) -> None:
     [
         (free_text_without_pattern, "TaskCreate/properties/notes: give it a pattern"),
         (query_text_without_pattern, "parameter q (schema): give it a pattern"),
+        (
+            date_time_without_range,
+            "TaskCreate/properties/remind_at: give it the pattern",
+        ),
+        (
+            query_date_time_without_range,
+            "parameter since (schema): give it the pattern",
+        ),
         (property_named_for_no_one, "properties/_rank: start its name with a letter"),
     ],
 )

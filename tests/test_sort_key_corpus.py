@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.contract import DATE_TIME_RANGE
 from tests.scratch import SERVICE_ENV, Scratch
 
 pytestmark = pytest.mark.scratch_copy
@@ -44,7 +45,7 @@ KEYS: dict[str, tuple[dict[str, Any], str]] = {
         "date | None = Field(sa_column=Column(Date, nullable=True))",
     ),
     "date_time": (
-        {"type": ["string", "null"], "format": "date-time"},
+        {"type": ["string", "null"], "format": "date-time", "pattern": DATE_TIME_RANGE},
         "datetime | None = Field(sa_column=Column(DateTime(timezone=True)))",
     ),
     "uuid": (

@@ -82,9 +82,25 @@ def _types(schema: dict[str, Any]) -> list[str]:
     return [types] if isinstance(types, str) else list(types)
 
 
+def _without_format_patterns(node: Any) -> Any:
+    """The contract with no `pattern` on a string that has a `format`: the
+    format's reader in runtime/models.py holds such a value to its grammar
+    and range (the rule `date_time_rule_violations` checks the pattern
+    states), where pydantic could not apply a pattern to a datetime."""
+    if isinstance(node, dict):
+        return {
+            key: _without_format_patterns(value)
+            for key, value in node.items()
+            if not (key == "pattern" and "format" in node)
+        }
+    if isinstance(node, list):
+        return [_without_format_patterns(item) for item in node]
+    return node
+
+
 def write_models(spec: Path, target: Path) -> None:
     generate(
-        spec,
+        _without_format_patterns(load(spec)),
         input_file_type=InputFileType.OpenAPI,
         input_filename=spec.name,
         output=target,
@@ -203,6 +219,68 @@ def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
     return [f"{place}: {ADVICE}" for place in places]
 
 
+# A date-time a request carries must be an instant of the years 1 to 9999 in
+# UTC, which is all Python's datetime holds (runtime/models.py refuses the
+# rest): its schema's `pattern` must refuse the probes past either end, and
+# pass the rest, so that every value the contract allows is one the service
+# reads.
+DATE_TIME_PATTERN_PROBES = {
+    "0001-01-01T00:00:00+00:01": False,
+    "9999-12-31T23:59:59-00:01": False,
+    "0001-01-01T00:00:00Z": True,
+    "0001-01-01T00:00:00-05:00": True,
+    "9999-12-31T23:59:59+05:00": True,
+    "2026-12-24T18:00:00+01:00": True,
+}
+DATE_TIME_ADVICE = (
+    "give it the pattern "
+    "'^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'"
+    ", which keeps it within the years 1 to 9999 in UTC"
+)
+
+
+def _unbounded_date_times(
+    spec: dict[str, Any], schema: dict[str, Any], where: str
+) -> Iterator[str]:
+    ref, node = resolve_named(spec, schema)
+    where = ref or where
+    if node.get("format") == "date-time":
+        pattern = node.get("pattern")
+        if pattern is None or any(
+            bool(re.search(pattern, probe)) != allowed
+            for probe, allowed in DATE_TIME_PATTERN_PROBES.items()
+        ):
+            yield where
+    for name, child in node.get("properties", {}).items():
+        yield from _unbounded_date_times(spec, child, f"{where}/properties/{name}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield from _unbounded_date_times(spec, node[key], f"{where}/{key}")
+
+
+def date_time_rule_violations(spec: dict[str, Any]) -> list[str]:
+    """One message per request date-time whose pattern does not bound it."""
+    places: dict[str, None] = {}
+    for path, item in spec.get("paths", {}).items():
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            at = f"{method.upper()} {path}"
+            for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                _, parameter = resolve_named(spec, raw)
+                for place in _unbounded_date_times(spec, parameter["schema"], "schema"):
+                    places[f"{at}: parameter {parameter['name']} ({place})"] = None
+            body = operation.get("requestBody", {})
+            for media, content in (
+                resolve_named(spec, body)[1].get("content", {}).items()
+            ):
+                schema = content.get("schema", {})
+                for place in _unbounded_date_times(spec, schema, "schema"):
+                    places[f"{at}: {media} body, {place}"] = None
+    return [f"{place}: {DATE_TIME_ADVICE}" for place in places]
+
+
 class ContractRuleError(ValueError):
     """The contract leaves out a rule the service has to enforce."""
 
@@ -219,7 +297,11 @@ def unnamable_properties(spec: dict[str, Any]) -> list[str]:
 
 def check_rules(spec: Path) -> None:
     contract = load(spec)
-    violations = nul_rule_violations(contract) + unnamable_properties(contract)
+    violations = (
+        nul_rule_violations(contract)
+        + date_time_rule_violations(contract)
+        + unnamable_properties(contract)
+    )
     if violations:
         raise ContractRuleError(
             f"{spec.name} breaks a rule of the generator:\n  " + "\n  ".join(violations)

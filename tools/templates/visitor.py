@@ -64,6 +64,10 @@ def _scalar_type(spec: dict[str, Any], raw_schema: dict[str, Any]) -> tuple[str,
         name = str(raw_schema["$ref"].rsplit("/", 1)[-1])
         return name, name
     base = FORMAT_TYPES.get(schema.get("format", ""), PYTHON_TYPES[schema["type"]])
+    if base in TYPE_IMPORTS:
+        # A format's reader holds it to its grammar and range
+        # (runtime/models.py); pydantic applies no pattern to a datetime.
+        schema = {k: v for k, v in schema.items() if k != "pattern"}
     if "enum" in schema:
         # An inline enumeration (`enum: [true]`): read as its type, lax as
         # every parameter is ('true' is True), then held to its values.
