@@ -45,7 +45,7 @@ DUE_FIELD = """\
         remind_at:
           type: [string, 'null']
           format: date-time
-          pattern: '^(?!0001-01-01[Tt][0-9:.]+\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
+          pattern: '^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
           default: null
 """
 DUE_SORTS = ["remind_at", "-remind_at"]
@@ -56,7 +56,7 @@ DUE_PARAMETER = """\
           schema:
             type: string
             format: date-time
-            pattern: '^(?!0001-01-01[Tt][0-9:.]+\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
+            pattern: '^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
 """
 DUE_COLUMN = """\
     remind_at: datetime | None = Field(
