@@ -41,22 +41,25 @@ EFFORT_COLUMN = """\
 """
 EFFORT_COMMANDS = ["make generate", 'make revision MESSAGE="add effort"']
 
-DUE_FIELD = """\
+DATE_TIME_RANGE = (
+    "'^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'"
+)
+DUE_FIELD = f"""\
         remind_at:
           type: [string, 'null']
           format: date-time
-          pattern: '^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
+          pattern: {DATE_TIME_RANGE}
           default: null
 """
 DUE_SORTS = ["remind_at", "-remind_at"]
-DUE_PARAMETER = """\
+DUE_PARAMETER = f"""\
         - name: remind_before
           in: query
           description: Only the tasks with a reminder before this instant.
           schema:
             type: string
             format: date-time
-            pattern: '^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'
+            pattern: {DATE_TIME_RANGE}
 """
 DUE_COLUMN = """\
     remind_at: datetime | None = Field(
