@@ -174,31 +174,29 @@ ADVICE = (
 )
 
 
-def _free_text(
+def _nodes(
     spec: dict[str, Any], schema: dict[str, Any], where: str
-) -> Iterator[str]:
-    """Where a free-text string under `schema` may hold NUL."""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema under `schema`, itself included, with where it is (its
+    name where it is a named one)."""
     ref, node = resolve_named(spec, schema)
     where = ref or where
-    types = node.get("type", [])
-    types = [types] if isinstance(types, str) else types
-    if "string" in types and not {"enum", "const", "format"} & node.keys():
-        pattern = node.get("pattern")
-        if pattern is None or any(re.search(pattern, p) for p in NUL_PROBES):
-            yield where
+    yield where, node
     for name, child in node.get("properties", {}).items():
-        yield from _free_text(spec, child, f"{where}/properties/{name}")
+        yield from _nodes(spec, child, f"{where}/properties/{name}")
     for key in ("items", "additionalProperties"):
         if isinstance(node.get(key), dict):
-            yield from _free_text(spec, node[key], f"{where}/{key}")
+            yield from _nodes(spec, node[key], f"{where}/{key}")
     for key in ("allOf", "anyOf", "oneOf"):
         for n, child in enumerate(node.get(key, [])):
-            yield from _free_text(spec, child, f"{where}/{key}/{n}")
+            yield from _nodes(spec, child, f"{where}/{key}/{n}")
 
 
-def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
-    """One message per request string whose schema lets NUL through."""
-    places: dict[str, None] = {}
+def _request_schemas(
+    spec: dict[str, Any],
+) -> Iterator[tuple[tuple[str, str], str, dict[str, Any]]]:
+    """Each schema a request carries: (the text around a place in it, where
+    it is: `path`, `query`, `header` or `body`, the schema)."""
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:
             operation = item.get(method)
@@ -207,15 +205,34 @@ def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
             at = f"{method.upper()} {path}"
             for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
                 _, parameter = resolve_named(spec, raw)
-                if parameter["in"] in {"path", "query"}:
-                    for place in _free_text(spec, parameter["schema"], "schema"):
-                        places[f"{at}: parameter {parameter['name']} ({place})"] = None
+                named = (f"{at}: parameter {parameter['name']} (", ")")
+                yield named, parameter["in"], parameter["schema"]
             body = operation.get("requestBody", {})
             for media, content in (
                 resolve_named(spec, body)[1].get("content", {}).items()
             ):
-                for place in _free_text(spec, content.get("schema", {}), "schema"):
-                    places[f"{at}: {media} body, {place}"] = None
+                yield (f"{at}: {media} body, ", ""), "body", content.get("schema", {})
+
+
+def _lets_nul_through(node: dict[str, Any]) -> bool:
+    """A free-text string whose pattern lets NUL through."""
+    types = node.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "string" not in types or {"enum", "const", "format"} & node.keys():
+        return False
+    pattern = node.get("pattern")
+    return pattern is None or any(re.search(pattern, p) for p in NUL_PROBES)
+
+
+def nul_rule_violations(spec: dict[str, Any]) -> list[str]:
+    """One message per request string whose schema lets NUL through."""
+    places = {
+        f"{before}{where}{after}": None
+        for (before, after), location, schema in _request_schemas(spec)
+        if location != "header"
+        for where, node in _nodes(spec, schema, "schema")
+        if _lets_nul_through(node)
+    }
     return [f"{place}: {ADVICE}" for place in places]
 
 
@@ -239,45 +256,25 @@ DATE_TIME_ADVICE = (
 )
 
 
-def _unbounded_date_times(
-    spec: dict[str, Any], schema: dict[str, Any], where: str
-) -> Iterator[str]:
-    ref, node = resolve_named(spec, schema)
-    where = ref or where
-    if node.get("format") == "date-time":
-        pattern = node.get("pattern")
-        if pattern is None or any(
-            bool(re.search(pattern, probe)) != allowed
-            for probe, allowed in DATE_TIME_PATTERN_PROBES.items()
-        ):
-            yield where
-    for name, child in node.get("properties", {}).items():
-        yield from _unbounded_date_times(spec, child, f"{where}/properties/{name}")
-    for key in ("items", "additionalProperties"):
-        if isinstance(node.get(key), dict):
-            yield from _unbounded_date_times(spec, node[key], f"{where}/{key}")
+def _unbounded(node: dict[str, Any]) -> bool:
+    """A date-time whose pattern does not keep it within the years."""
+    if node.get("format") != "date-time":
+        return False
+    pattern = node.get("pattern")
+    return pattern is None or any(
+        bool(re.search(pattern, probe)) != allowed
+        for probe, allowed in DATE_TIME_PATTERN_PROBES.items()
+    )
 
 
 def date_time_rule_violations(spec: dict[str, Any]) -> list[str]:
     """One message per request date-time whose pattern does not bound it."""
-    places: dict[str, None] = {}
-    for path, item in spec.get("paths", {}).items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            at = f"{method.upper()} {path}"
-            for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
-                _, parameter = resolve_named(spec, raw)
-                for place in _unbounded_date_times(spec, parameter["schema"], "schema"):
-                    places[f"{at}: parameter {parameter['name']} ({place})"] = None
-            body = operation.get("requestBody", {})
-            for media, content in (
-                resolve_named(spec, body)[1].get("content", {}).items()
-            ):
-                schema = content.get("schema", {})
-                for place in _unbounded_date_times(spec, schema, "schema"):
-                    places[f"{at}: {media} body, {place}"] = None
+    places = {
+        f"{before}{where}{after}": None
+        for (before, after), _, schema in _request_schemas(spec)
+        for where, node in _nodes(spec, schema, "schema")
+        if _unbounded(node)
+    }
     return [f"{place}: {DATE_TIME_ADVICE}" for place in places]
 
 
