@@ -209,6 +209,16 @@ def recurrence_needs_due(w: World) -> httpx.Response:
     return w.alice.create({"title": "x", "recurrence": "FREQ=DAILY"})
 
 
+def recurrence_never_occurs(w: World) -> httpx.Response:
+    return w.alice.create(
+        {
+            "title": "x",
+            "due_date": "2026-12-07",
+            "recurrence": "FREQ=MONTHLY;BYMONTHDAY=1;BYDAY=5MO",
+        }
+    )
+
+
 def wrong_media_type(w: World) -> httpx.Response:
     return w.alice.create(content=b"title", headers={"Content-Type": "text/plain"})
 
@@ -288,6 +298,7 @@ SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "ValidationFailed": validation_failed,
     "DueDateAndTime": due_date_and_time,
     "RecurrenceNeedsDue": recurrence_needs_due,
+    "RecurrenceNeverOccurs": recurrence_never_occurs,
     "RateLimited": rate_limited,
     "DatabaseUnavailable": database_unavailable,
     "AtCapacity": at_capacity,

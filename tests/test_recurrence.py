@@ -2,16 +2,20 @@
 same transaction, due at the rule's next instance in the task's time zone."""
 
 import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from impl.settings import PROJECT_ROOT
-from impl.tasks.recurrence import next_occurrence
+from impl.tasks import recurrence
 from tests.support import Api, Database
 
 NEW_YORK = "America/New_York"
@@ -144,22 +148,181 @@ def test_a_rule_needs_a_due_date(alice: Api, db: Database) -> None:
 RULE = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())["components"][
     "schemas"
 ]["Recurrence"]["pattern"]
+BOUND = 0.005
+"""Seconds of CPU that finding a rule's next instance may cost at most,
+whatever the rule (the issue's bar; it costs about 0.3 ms at the median)."""
+
+NEVER = [
+    # The 1st of a month is never its fifth Monday.
+    ("FREQ=MONTHLY;BYMONTHDAY=1;BYDAY=5MO", "2026-12-07"),
+    # Every seventh day from a Tuesday is a Tuesday.
+    ("FREQ=DAILY;INTERVAL=7;BYDAY=MO", "2026-12-08"),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "2026-12-07"),
+    # The 53rd Monday of a year falls on 30 or 31 December.
+    ("FREQ=YEARLY;BYMONTHDAY=1;BYDAY=53MO", "2026-12-07"),
+    # Every twelfth month from December is a December.
+    ("FREQ=MONTHLY;INTERVAL=12;BYMONTH=2;BYMONTHDAY=1,2,3,4,5,6,7", "2026-12-07"),
+    # Every 999 years.
+    ("FREQ=YEARLY;INTERVAL=999;BYMONTH=1", "2026-12-07"),
+    # Every other year from an odd one has no 29 February.
+    ("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29", "2025-01-01"),
+]
+"""Rules the pattern admits with no instance within a century of the date."""
+FAR = [
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2026-12-07", "2044-02-29"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2026-12-07", None),
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2026-12-07", "2044-02-29"),
+    ("FREQ=YEARLY;INTERVAL=99;BYMONTH=12", "2026-12-07", "2125-12-07"),
+    # RFC 5545: every Tuesday and the fifth Saturday (dateutil alone: none).
+    ("FREQ=MONTHLY;BYDAY=TU,5SA", "2026-12-01", "2026-12-08"),
+    ("FREQ=MONTHLY;BYDAY=WE,5SA", "2027-01-27", "2027-01-30"),
+]
+"""Rules whose next instance is rare or far, and where it is."""
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+def _cold_cpu_seconds(call: Callable[[], object]) -> float:
+    """The CPU time of `call` with recurrence's caches empty, the least of
+    three (a collection or a preemption is not the rule's cost)."""
+    times = []
+    for _ in range(3):
+        recurrence._in_month.cache_clear()
+        recurrence._in_year.cache_clear()
+        began = time.thread_time()
+        call()
+        times.append(time.thread_time() - began)
+    return min(times)
+
+
+@pytest.mark.parametrize(("rule", "due"), NEVER)
+def test_a_rule_with_no_instance_within_a_century_is_refused_whole(
+    alice: Api, db: Database, rule: str, due: str
+) -> None:
+    task = alice.new_task("x", due_date=due, recurrence="FREQ=DAILY")
+    before = db.snapshot()
+
+    refused = [
+        alice.create({"title": "x", "due_date": due, "recurrence": rule}),
+        alice.put(task["id"], {"title": "x", "due_date": due, "recurrence": rule}),
+        alice.patch(task["id"], {"recurrence": rule}),
+    ]
+
+    for response in refused:
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["type"].endswith("/recurrence-never-occurs")
+        assert problem["errors"][0]["pointer"] == "/recurrence"
+    assert db.snapshot() == before
+
+
+def test_moving_the_due_date_off_the_rule_is_refused(alice: Api, db: Database) -> None:
+    monday = alice.new_task(
+        "Bins", due_date="2026-12-07", recurrence="FREQ=DAILY;INTERVAL=7;BYDAY=MO"
+    )
+    before = db.snapshot()
+
+    response = alice.patch(monday["id"], {"due_date": "2026-12-08"})
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/recurrence-never-occurs")
+    assert db.snapshot() == before
+    assert alice.patch(monday["id"], {"due_date": "2026-12-14"}).status_code == 200
+
+
+@pytest.mark.parametrize(("rule", "due"), NEVER)
+def test_each_never_rule_is_refused_in_bounded_time(rule: str, due: str) -> None:
+    day = date.fromisoformat(due)
+
+    assert not recurrence.occurs(rule, day, None, NEW_YORK)
+    assert recurrence.next_occurrence(rule, day, None, NEW_YORK) is None
+    assert _cold_cpu_seconds(lambda: recurrence.occurs(rule, day, None, NEW_YORK)) < (
+        BOUND
+    )
+
+
+@pytest.mark.parametrize(("rule", "due", "following"), FAR)
+def test_a_rare_rule_is_evaluated_in_bounded_time(
+    rule: str, due: str, following: str | None
+) -> None:
+    day = date.fromisoformat(due)
+
+    found = recurrence.next_occurrence(rule, day, None, NEW_YORK)
+
+    if following is not None:
+        assert found is not None
+        assert found.due_date == date.fromisoformat(following)
+    assert (
+        _cold_cpu_seconds(lambda: recurrence.next_occurrence(rule, day, None, NEW_YORK))
+        < BOUND
+    )
+
+
+def dateutil_next(rule: str, start: datetime) -> datetime | None:
+    """dateutil's own search for the instance after `start`: one rrule, or
+    two where BYDAY mixes days with and without an ordinal (RFC 5545 takes
+    their union; dateutil, given both at once, their intersection)."""
+    parts = dict(
+        p.split("=") for p in rule.split(";") if p[:5] not in ("COUNT", "UNTIL")
+    )
+    variants = [parts]
+    if "BYDAY" in parts:
+        days = parts["BYDAY"].split(",")
+        plain = [d for d in days if len(d) == 2]
+        nth = [d for d in days if len(d) > 2]
+        if plain and nth:
+            variants = [{**parts, "BYDAY": ",".join(d)} for d in (plain, nth)]
+    found = [
+        rrulestr(
+            "RRULE:" + ";".join(f"{k}={v}" for k, v in v.items()), dtstart=start
+        ).after(start)
+        for v in variants
+    ]
+    return min((f for f in found if f is not None), default=None)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
 @given(
-    rule=st.from_regex(RULE, fullmatch=True).filter(
-        # No BYMONTHDAY with BYDAY: a pair no month has (1 and 5MO) is
-        # searched for until the year 9999, half a second.
-        lambda rule: len(rule) <= 255 and not ("BYMONTHDAY" in rule and "BYDAY" in rule)
-    ),
+    rule=st.from_regex(RULE, fullmatch=True).filter(lambda rule: len(rule) <= 255),
+    days=st.integers(0, 17 * 365),
+    hour=st.integers(0, 23),
+)
+def test_every_rule_of_the_contract_is_evaluated_as_dateutil_does_in_bounded_time(
+    rule: str, days: int, hour: int
+) -> None:
+    """The next instance is dateutil's, whenever it falls within the
+    century; found in bounded CPU time, whatever the rule. The start lies
+    in the calendar's last 120 years, where dateutil's own search ends at
+    9999 and so stays short even for a rule that never occurs."""
+    start = datetime(9880, 1, 1, hour) + timedelta(days=days)
+    expected = dateutil_next(rule, start)
+    if expected is not None and expected.date() - start.date() > timedelta(
+        days=recurrence.HORIZON_DAYS
+    ):
+        expected = None
+
+    parts = recurrence._parts(rule)
+    assert recurrence._calendar_next(parts, start) == expected
+    assert _cold_cpu_seconds(lambda: recurrence._calendar_next(parts, start)) < BOUND
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rule=st.from_regex(RULE, fullmatch=True).filter(lambda rule: len(rule) <= 255),
     timed=st.booleans(),
 )
-def test_every_rule_of_the_contract_is_evaluated(rule: str, timed: bool) -> None:
-    """dateutil evaluates every rule the pattern admits: no 500 waits."""
-    from datetime import UTC, date, datetime
-
+def test_every_rule_of_the_contract_is_evaluated_from_today(
+    rule: str, timed: bool
+) -> None:
+    """Around a daylight-saving change, in bounded time: no 500 waits."""
     if timed:
-        next_occurrence(rule, None, datetime(2026, 3, 8, 6, 30, tzinfo=UTC), NEW_YORK)
+        due = (None, datetime(2026, 3, 8, 6, 30, tzinfo=UTC))
     else:
-        next_occurrence(rule, date(2026, 1, 31), None, NEW_YORK)
+        due = (date(2026, 1, 31), None)
+    assert (
+        _cold_cpu_seconds(lambda: recurrence.next_occurrence(rule, *due, NEW_YORK))
+        < BOUND
+    )

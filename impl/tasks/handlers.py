@@ -100,6 +100,16 @@ async def _write(
     return rows[0]
 
 
+RULE_FIELDS = frozenset({"recurrence", "due_date", "due_at", "time_zone"})
+"""What a rule's next instance depends on: a patch of any of them is checked
+against the task it makes (recurrence.require_occurrence)."""
+
+
+def _due_at(row: Record) -> datetime | None:
+    due_at = row["due_at"]
+    return None if due_at is None else datetime.fromisoformat(due_at)
+
+
 def _may_complete_recurring(new: dict[str, Any]) -> bool:
     """Whether writing `new` may complete a recurring task: it completes the
     task, and leaves a rule on it (its own, or one the task has)."""
@@ -116,12 +126,8 @@ async def _next_occurrence(
         return row
     if row["next_occurrence"] is not None:
         return row
-    due_at = row["due_at"]
     following = recurrence.next_occurrence(
-        row["recurrence"],
-        row["due_date"],
-        None if due_at is None else datetime.fromisoformat(due_at),
-        row["time_zone"],
+        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
     )
     if following is None:
         return row
@@ -152,10 +158,13 @@ async def _update_task(
     if_match: str | None,
     new: dict[str, Any],
     max_tasks: int,
+    *,
+    check_rule: bool,
 ) -> Reply[Task, GetTaskHeaders]:
-    """Write the fields in `new` (updateTask's and patchTask's one statement;
-    with the next occurrence of a recurring task it completes, in one
-    transaction)."""
+    """Write the fields in `new` (updateTask's and patchTask's one statement).
+    In one transaction instead: with `check_rule`, the write and the check
+    of the rule on the task it makes; with the next occurrence of a
+    recurring task it completes."""
     versions = _accepted_versions(if_match)
     params: ReplaceParams = {
         "owner": user_id,
@@ -165,10 +174,14 @@ async def _update_task(
     }
     statements = update_statements(frozenset(new))
     conditional = versions is not None
-    if not _may_complete_recurring(new):
+    if not (check_rule or _may_complete_recurring(new)):
         return _reply(await _write(ctx, statements, params, conditional))
     async with ctx.db.transaction():
         row = await _write(ctx, statements, params, conditional)
+        if check_rule:
+            recurrence.require_occurrence(
+                row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
+            )
         return _reply(await _next_occurrence(ctx, user_id, row, max_tasks))
 
 
@@ -233,6 +246,9 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         idempotency_key: str | None,
         body: TaskCreate,
     ) -> Reply[Task, CreateTaskHeaders]:
+        recurrence.require_occurrence(
+            body.recurrence, body.due_date, body.due_at, body.time_zone
+        )
         fields = new(body)
         if idempotency_key is None:
             rows = await ctx.db.fetch(
@@ -280,8 +296,11 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskUpdate,
     ) -> Reply[Task, UpdateTaskHeaders]:
+        recurrence.require_occurrence(
+            body.recurrence, body.due_date, body.due_at, body.time_zone
+        )
         return await _update_task(
-            ctx, user_id, task_id, if_match, new(body), self.max_tasks
+            ctx, user_id, task_id, if_match, new(body), self.max_tasks, check_rule=False
         )
 
     async def patch_task(
@@ -293,8 +312,15 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         if_match: str | None,
         body: TaskPatch,
     ) -> Reply[Task, PatchTaskHeaders]:
+        fields = new(body)
         return await _update_task(
-            ctx, user_id, task_id, if_match, new(body), self.max_tasks
+            ctx,
+            user_id,
+            task_id,
+            if_match,
+            fields,
+            self.max_tasks,
+            check_rule=not RULE_FIELDS.isdisjoint(fields),
         )
 
     async def delete_task(
