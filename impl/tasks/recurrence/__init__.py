@@ -1,0 +1,137 @@
+"""Recurring tasks: the contract's RFC 5545 rules, evaluated by
+python-dateutil's `rrule` in the task's time zone, in bounded time.
+
+The contract's pattern fixes a rule's shape: its parts in order, each at
+most once, COUNT or UNTIL, BYDAY ordinals only where a month or a year has
+weeks to count. A rule starts at the task's due date and is evaluated in
+wall time: a weekly 09:00 task in Europe/Berlin falls due at 09:00 there,
+whatever the offset that week.
+
+**Bounded.** impl/tasks/recurrence/instances.py finds the next day a rule
+names in at most a few milliseconds of CPU, whatever the rule, and only
+within HORIZON_YEARS of the due date: a rule with no instance there is
+refused when written (`recurrence-never-occurs`).
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from impl.problems import RecurrenceNeverOccurs
+from impl.tasks.recurrence.instances import HORIZON_YEARS, next_day, rule_of
+
+__all__ = [
+    "HORIZON_YEARS",
+    "Occurrence",
+    "next_occurrence",
+    "occurs",
+    "require_occurrence",
+]
+
+
+def _parts(rule: str) -> dict[str, str]:
+    return dict(part.partition("=")[::2] for part in rule.split(";"))
+
+
+def _wall_start(
+    due_date: date | None, due_at: datetime | None, zone: ZoneInfo
+) -> datetime | None:
+    """The due date in the task's wall time; None without one, or where
+    the zone's offset takes it past the calendar's ends."""
+    if due_at is not None:
+        try:
+            return due_at.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            return None
+    if due_date is not None:
+        return datetime.combine(due_date, time())
+    return None
+
+
+def _calendar_next(parts: dict[str, str], start: datetime) -> datetime | None:
+    rule = rule_of(parts, start.date())
+    day = None if rule is None else next_day(rule, start.date())
+    return None if day is None else datetime.combine(day, start.time())
+
+
+def occurs(
+    rule: str, due_date: date | None, due_at: datetime | None, time_zone: str
+) -> bool:
+    """Whether the rule's calendar (COUNT and UNTIL aside) has an instance
+    within HORIZON_DAYS after the due date."""
+    start = _wall_start(due_date, due_at, ZoneInfo(time_zone))
+    return start is None or _calendar_next(_parts(rule), start) is not None
+
+
+def require_occurrence(
+    rule: str | None, due_date: date | None, due_at: datetime | None, time_zone: str
+) -> None:
+    """Refuse a rule whose calendar has no instance within HORIZON_YEARS
+    after the due date (422 `recurrence-never-occurs`)."""
+    if rule is not None and not occurs(rule, due_date, due_at, time_zone):
+        due = due_date if due_date is not None else due_at
+        raise RecurrenceNeverOccurs(rule, str(due), HORIZON_YEARS)
+
+
+def _until(value: str) -> date | datetime:
+    """UNTIL as the contract reads it: a day past the end of its month is
+    the month's last day."""
+    year, month = int(value[:4]), int(value[4:6])
+    day = min(int(value[6:8]), calendar.monthrange(year, month)[1])
+    if "T" not in value:
+        return date(year, month, day)
+    hour, minute, second = int(value[9:11]), int(value[11:13]), int(value[13:15])
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def _wall_until(value: str, zone: ZoneInfo) -> datetime:
+    """UNTIL in the task's wall time: a UTC instant converted, a date to the
+    end of that day; past the last year, no bound."""
+    until = _until(value)
+    if not isinstance(until, datetime):
+        return datetime.combine(until, time.max)
+    try:
+        return until.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.max
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """The next occurrence's due date (one of the two) and its rule."""
+
+    due_date: date | None
+    due_at: datetime | None
+    recurrence: str
+
+
+def next_occurrence(
+    rule: str, due_date: date | None, due_at: datetime | None, time_zone: str
+) -> Occurrence | None:
+    """The occurrence after the one due at `due_date` or `due_at`, or None
+    when the rule has no further instance (COUNT used up, past UNTIL, or
+    none within HORIZON_DAYS)."""
+    parts = _parts(rule)
+    zone = ZoneInfo(time_zone)
+    count = parts.get("COUNT")
+    if count is not None and int(count) <= 1:
+        return None
+    start = _wall_start(due_date, due_at, zone)
+    instance = None if start is None else _calendar_next(parts, start)
+    if instance is None:
+        return None
+    if "UNTIL" in parts and instance > _wall_until(parts["UNTIL"], zone):
+        return None
+    if count is not None:
+        rule = ";".join(
+            f"{k}={int(v) - 1 if k == 'COUNT' else v}" for k, v in parts.items()
+        )
+    if due_at is None:
+        return Occurrence(instance.date(), None, rule)
+    # In a gap (clocks going forward), the wall time is read with the
+    # offset before the change: 02:30 becomes 03:30.
+    try:
+        return Occurrence(None, instance.replace(tzinfo=zone).astimezone(UTC), rule)
+    except OverflowError:
+        return None
