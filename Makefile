@@ -23,7 +23,7 @@ EXAMPLE_READY := $(call node_ready,$(EXAMPLE))
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test test-fast node-contract-diff node-frontend node-nextjs check lint typecheck breaking release generate migrate revision bench bench-cost format clean
+.PHONY: help install run serve token test test-fast node-contract-diff node-frontend node-nextjs check lint typecheck breaking release generate migrate revision bench bench-worst bench-cost format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -112,6 +112,9 @@ bench: $(SYNCED) ## Service vs raw-asyncpg ceiling vs SQLModel tutorial app (nee
 		&& apt-get install -y -qq wrk redis-server >/dev/null; } || { \
 		echo "make bench needs wrk and redis-server: sudo apt-get install wrk redis-server"; exit 1; }
 	$(BIN)/python -m bench.run
+
+bench-worst: $(SYNCED) ## Each operation's most expensive request: its CPU in the service and PostgreSQL
+	$(BIN)/python -m bench.worst
 
 bench-cost: $(SYNCED) ## Instructions per request vs the ceiling [and BASELINE=<rev>] (needs valgrind, wrk)
 	BENCH_BASELINE=$(BASELINE) $(BIN)/python -m bench.instructions

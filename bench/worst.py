@@ -220,7 +220,7 @@ def cases(ids: dict[str, list[uuid.UUID]]) -> list[Case]:
             "every field, the largest values",
             lambda c: c.patch(
                 first(c),
-                content=json.dumps(body()),
+                content=json.dumps(body(), ensure_ascii=False).encode(),
                 headers={"Content-Type": "application/merge-patch+json"},
             ),
             refill(),

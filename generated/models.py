@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 49a014dd94dbdee153795a47f657fb711e67a4784e4c8658323285e020668999
+# openapi.yaml sha256: 7a8ff1764ba5c2683081e616785c33f0b3475321082e568ddf1e38acfbd926a3
 
 from __future__ import annotations
 

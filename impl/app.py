@@ -111,9 +111,7 @@ def create_app(settings: Settings | None = None) -> Service:
             ]
             if settings.metrics_enabled:
                 background.append(
-                    asyncio.create_task(
-                        metrics.sample_connections_forever(database.connections)
-                    )
+                    asyncio.create_task(metrics.sample_forever(database.connections))
                 )
             try:
                 yield

@@ -52,6 +52,12 @@ DB_CONNECTIONS = Gauge(
     # The sum over the workers alive: a stopped worker's pool is gone.
     multiprocess_mode="livesum",
 )
+EVENT_LOOP_LAG = Histogram(
+    "event_loop_lag_seconds",
+    "How late the event loop woke a timer, sampled every second: the longest"
+    " a request waited for another's callback to let go of the loop.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
 RATE_LIMIT_REFUSALS = Counter(
     "rate_limit_refusals", "Requests refused with 429 by the per-user rate limit."
 )
@@ -86,17 +92,20 @@ def observe_connections(used: int, idle: int) -> None:
     _idle.set(idle)
 
 
-CONNECTIONS_SAMPLE_SECONDS = 1.0
+SAMPLE_SECONDS = 1.0
 
 
-async def sample_connections_forever(
-    connections: Callable[[], tuple[int, int]],
-) -> None:
+async def sample_forever(connections: Callable[[], tuple[int, int]]) -> None:
     """The pool's connections, sampled every second rather than counted at
-    every statement (which costs a walk over the pool's every connection)."""
+    every statement (which costs a walk over the pool's every connection);
+    and how late each second's wake-up came, the event loop's lag, which
+    a callback that holds the loop (a stall) shows as a spike."""
+    loop = asyncio.get_running_loop()
     while True:
         observe_connections(*connections())
-        await asyncio.sleep(CONNECTIONS_SAMPLE_SECONDS)
+        woken = loop.time() + SAMPLE_SECONDS
+        await asyncio.sleep(SAMPLE_SECONDS)
+        EVENT_LOOP_LAG.observe(max(0.0, loop.time() - woken))
 
 
 def exposition() -> bytes:

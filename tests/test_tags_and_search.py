@@ -1,10 +1,15 @@
 """Tags (the `tag` filter, all of them, and listTags), search (`q`: every
 word in the title or the description) and clearing the completed tasks."""
 
+import asyncio
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from generated.models import TaskSort
+from impl.tasks.statements import list_statement
 from tests import contract
 from tests.support import Api, Database
 
@@ -36,17 +41,44 @@ def test_list_tags_counts_each_tag_by_name(alice: Api, bob: Api) -> None:
     }
 
 
-def test_q_finds_every_word_in_the_title_or_the_description(alice: Api) -> None:
+def test_q_finds_the_tasks_where_each_word_begins_a_word(alice: Api) -> None:
     split = alice.new_task("Call the SHOP", description="about the milk")
     alice.new_task("call the shop")
-    joined = alice.new_task("100% done", description="shop_milk")
+    joined = alice.new_task("100% done", description="shop_milk, it's 'quoted'")
 
-    assert sorted(ids(alice.list(q="milk  shop"))) == sorted(
-        [split["id"], joined["id"]]
+    assert sorted(ids(alice.list(q="MIL  sho"))) == sorted([split["id"], joined["id"]])
+    # Within a word, a q word is not found: words are looked up.
+    assert ids(alice.list(q="ilk")) == []
+    # Punctuation splits words, on both sides alike; quotes are words' own.
+    assert ids(alice.list(q="it's 'quot 100%")) == [joined["id"]]
+    # A q without words leaves every task in.
+    assert len(ids(alice.list(q="%% _"))) == 3
+
+
+def test_q_reads_the_tasks_words_not_their_text(alice: Api, db: Database) -> None:
+    """A task's words are kept with it (the column `words`), so that the
+    list's condition reads them, never the title or the description: each
+    word of q costs a lookup, however long the task."""
+    alice.new_task("Buy milk", description="milk " * 1999)
+    bound = list_statement(TaskSort.CREATED_AT, frozenset({"q"}), after=None)(
+        {"owner": alice.user_id, "limit": 51, "filter": {"q": "mil"}}
     )
-    # Wildcards are taken literally.
-    assert ids(alice.list(q="%")) == [joined["id"]]
-    assert ids(alice.list(q="p_m")) == [joined["id"]]
+
+    [[plan]] = asyncio.run(
+        db.fetch(f"EXPLAIN (VERBOSE, FORMAT JSON) {bound.sql}", *bound.arguments)
+    )
+
+    [scan] = [node for node in walk(json.loads(plan)[0]["Plan"]) if "Filter" in node]
+    assert "words @@" in scan["Filter"]
+    assert "description" not in scan["Filter"]
+    assert "title" not in scan["Filter"]
+    assert ids(alice.list(q="mil")) != []
+
+
+def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from walk(child)
 
 
 @pytest.mark.parametrize("sort", contract.sort_values())

@@ -48,6 +48,14 @@ start of the next day) in its time zone; computed by PostgreSQL on every
 write, so that every sort, filter and index reads one column."""
 
 
+WORDS = (
+    "strip(to_tsvector('simple'::regconfig, title || ' ' || coalesce(description, '')))"
+)
+"""The words of a task's title and description, lowercased and sorted, as
+PostgreSQL's text search parser splits them (impl/tasks/search.py); computed
+on every write, so that `q` looks words up rather than reading the text."""
+
+
 def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
@@ -124,8 +132,12 @@ class Task(SQLModel, table=True):
             postgresql.ARRAY(Text), nullable=False, server_default=text("'{}'")
         )
     )
+    words: str | None = Field(
+        sa_column=Column(postgresql.TSVECTOR, Computed(WORDS, persisted=True))
+    )
+    """The words `q` looks for (WORDS)."""
     recurrence: str | None = Field(sa_column=Column(Text, nullable=True))
-    """An RFC 5545 rule (impl/tasks/recurrence.py)."""
+    """An RFC 5545 rule (impl/tasks/recurrence/)."""
     next_occurrence: UUID | None = Field(
         sa_column=Column(PG_UUID(as_uuid=True), nullable=True)
     )

@@ -42,7 +42,7 @@ from impl.problems import (
     PreconditionFailed,
     TaskQuotaExceeded,
 )
-from impl.tasks import bodies, idempotency, pagination, recurrence, search
+from impl.tasks import bodies, idempotency, pagination, recurrence
 from impl.tasks.bulk import CLEAR_COMPLETED, TAGS
 from impl.tasks.columns import sort_column
 from impl.tasks.occurrences import SPAWN
@@ -221,7 +221,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
             "overdue": overdue,
             "priority": priority,
             "tag": tag,
-            "q": None if q is None else search.patterns(q),
+            "q": q,
         }
         filters = {name: value for name, value in values.items() if value is not None}
         key, _ = sort_column(sort)

@@ -23,9 +23,7 @@ from sqlalchemy import (
     Delete,
     Integer,
     Select,
-    Text,
     Update,
-    all_,
     and_,
     any_,
     bindparam,
@@ -45,7 +43,7 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from generated.models import TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.db.statements import SqlOperation, Statement, compile_statement
 from impl.db.tables import tasks, users
-from impl.tasks import pagination
+from impl.tasks import pagination, search
 from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
 
 # Each statement's parameters, as the handlers pass them: mypy checks every
@@ -122,11 +120,7 @@ FILTERS: dict[str, Filter] = {
     ),
     "priority": lambda value: tasks.c.priority == value,
     "tag": lambda value: tasks.c.tags.contains(value),
-    # Every pattern (one per word of q, impl/tasks/search.py) in the title
-    # or the description; a word cannot span the line break between them.
-    "q": lambda value: (
-        tasks.c.title + "\n" + func.coalesce(tasks.c.description, "")
-    ).ilike(all_(bindparam(value.key, type_=ARRAY(Text)))),
+    "q": search.matches,
 }
 """listTasks' filters: the condition each query parameter adds when it is set,
 on a bind parameter of its name."""
