@@ -66,7 +66,7 @@ async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     services = services_of(call)
     user_id = await authenticated_user(call, services.verifier)
     await services.limiter.check(user_id)
-    access = DatabaseAccess(services.open_database())
+    access = DatabaseAccess(services.open_database(), user_id)
     try:
         if services.dependencies is None:
             yield RequestContext(user_id=user_id, db=access, deps=NONE)

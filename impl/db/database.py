@@ -70,6 +70,43 @@ class AtCapacity(Exception):
     """DB_MAX_WAITING requests already wait for a connection."""
 
 
+class Lanes:
+    """At most `width` of one user's statements (or transactions) hold a
+    connection at once; that user's others wait, in order, while every
+    other user's go ahead.
+
+    Without it, one user's burst (twenty completions at once) takes every
+    connection of the pool, and opens fresh server connections whose first
+    statements cost PostgreSQL milliseconds of catalog lookups each: another
+    user's read then waited 80 to 200 ms (tests/test_fairness.py)."""
+
+    def __init__(self, width: int) -> None:
+        self._width = width
+        self._users: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+        """Each user with a statement in or waiting: its lane, and how many."""
+
+    async def enter(self, user: str) -> None:
+        entry = self._users.get(user)
+        if entry is None:
+            entry = self._users[user] = (asyncio.Semaphore(self._width), [0])
+        entry[1][0] += 1
+        try:
+            await entry[0].acquire()
+        except BaseException:
+            self._left(user, entry[1])
+            raise
+
+    def leave(self, user: str) -> None:
+        semaphore, using = self._users[user]
+        semaphore.release()
+        self._left(user, using)
+
+    def _left(self, user: str, using: list[int]) -> None:
+        using[0] -= 1
+        if not using[0]:
+            del self._users[user]
+
+
 class Database:
     """The pool, and the one way requests run statements on it.
 
@@ -92,6 +129,7 @@ class Database:
         self._turns = asyncio.Semaphore(settings.db_pool_size)
         self._max_waiting = settings.db_max_waiting
         self._waiting = 0
+        self.lanes = Lanes(settings.db_connections_per_user)
 
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows,
@@ -244,13 +282,32 @@ class Database:
                 )
 
 
+WARM_UP = (
+    "SELECT * FROM tasks JOIN users ON users.id = tasks.user_id"
+    " LEFT JOIN idempotency_keys ON idempotency_keys.task_id = tasks.id"
+    " WHERE tasks.user_id = '' AND tasks.id = '00000000-0000-0000-0000-000000000000'"
+)
+"""A statement on every table a request reads, run by each new connection:
+a fresh server process loads their catalog entries on first use, several
+milliseconds of PostgreSQL's CPU each; paid here, not by the request that
+first lands on the connection (tests/test_fairness.py saw another user's
+read take 50 to 80 ms behind a burst of fresh connections)."""
+
+
+async def _new_connection(connection: asyncpg.Connection) -> None:
+    await codecs.columns_as_json_has_them(connection)
+    await connection.fetch(WARM_UP)
+
+
 async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
     dsn, connect_args = asyncpg_url(url)
     return await asyncpg.create_pool(
         dsn,
-        # Connections open on demand: a fresh worker or a cold Neon compute
-        # costs nothing until the first request that needs one.
-        min_size=0,
+        # A user's share of the pool and one more open at startup, so that
+        # one user's burst finds them ready and leaves one for everyone
+        # else; the rest open on demand. Idle ones close after
+        # DB_POOL_RECYCLE all the same, so an idle service holds none.
+        min_size=min(settings.db_pool_size, settings.db_connections_per_user + 1),
         max_size=settings.db_pool_size,
         # Close connections idle longer than this, before Neon suspends an
         # idle compute (5 minutes) and cuts them itself.
@@ -263,7 +320,7 @@ async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
         # Timestamps are read as text (impl/db/codecs.py); in UTC they need no
         # conversion. A transaction pooler keeps these per client.
         server_settings={"TimeZone": "UTC", "DateStyle": "ISO"},
-        init=codecs.columns_as_json_has_them,
+        init=_new_connection,
         reset=_keep_session_state,
         **connect_args,
     )
@@ -295,11 +352,13 @@ class DatabaseAccess:
     refuses further statements.
     """
 
-    __slots__ = ("_connection", "_database")
+    __slots__ = ("_connection", "_database", "_user")
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, user: str | None = None) -> None:
         self._database: Database | None = database
         self._connection: asyncpg.Connection | None = None
+        self._user = user
+        """Whose statements these are: they take that user's lane (`Lanes`)."""
 
     def _open(self) -> Database:
         if self._database is None:
@@ -309,7 +368,13 @@ class DatabaseAccess:
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         database = self._open()
         if self._connection is None:
-            return await database.fetch(statement)
+            if self._user is None:
+                return await database.fetch(statement)
+            await database.lanes.enter(self._user)
+            try:
+                return await database.fetch(statement)
+            finally:
+                database.lanes.leave(self._user)
         try:
             return await database.run_on(self._connection, statement)
         except (OSError, TimeoutError) as error:
@@ -327,12 +392,18 @@ class DatabaseAccess:
             async with self._connection.transaction():
                 yield
             return
-        async with database.transaction() as connection:
-            self._connection = connection
-            try:
-                yield
-            finally:
-                self._connection = None
+        if self._user is not None:
+            await database.lanes.enter(self._user)
+        try:
+            async with database.transaction() as connection:
+                self._connection = connection
+                try:
+                    yield
+                finally:
+                    self._connection = None
+        finally:
+            if self._user is not None:
+                database.lanes.leave(self._user)
 
     def close(self) -> None:
         self._database = None
