@@ -108,6 +108,11 @@ def create_app(settings: Settings | None = None) -> Service:
             background = [
                 asyncio.create_task(idempotency.purge_forever(database)),
                 asyncio.create_task(access_log.flush_forever()),
+                # A user's share of the pool and one more: one user's burst
+                # finds them ready, and leaves one for everyone else.
+                asyncio.create_task(
+                    database.open_spare(settings.db_connections_per_user + 1)
+                ),
             ]
             if settings.metrics_enabled:
                 background.append(

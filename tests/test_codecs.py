@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from impl.db.codecs import rfc3339
-from impl.db.database import create_pool
+from impl.db.pool import create_pool
 from impl.settings import Settings
 
 

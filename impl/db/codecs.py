@@ -14,7 +14,7 @@ import asyncpg
 def rfc3339(text: str) -> str:
     """A timestamptz as PostgreSQL writes it (`2026-12-24 18:00:00.5+00`)
     made into RFC 3339 in UTC (`2026-12-24T18:00:00.5Z`), as the contract's
-    date-times are. The session's TimeZone is UTC (database.create_pool), so
+    date-times are. The session's TimeZone is UTC (impl/db/pool.py), so
     the fast path only moves characters; any other offset is converted."""
     if text.endswith("+00"):
         return f"{text[:10]}T{text[11:-3]}Z"

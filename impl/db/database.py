@@ -23,12 +23,14 @@ import asyncpg
 from opentelemetry.trace import SpanKind, Tracer
 
 from impl import metrics, tracing
-from impl.db import codecs
+from impl.db.pool import create_pool
 from impl.db.statements import Bound, Record
-from impl.db.urls import asyncpg_url
+from impl.db.turns import AtCapacity, Lanes, Waiting
 from impl.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["AtCapacity", "Database", "DatabaseAccess", "DatabaseUnreachable"]
 
 DRIVER_ERRORS = (
     asyncpg.PostgresError,
@@ -52,59 +54,12 @@ def is_lost_connection(error: BaseException) -> bool:
     )
 
 
-async def _keep_session_state(connection: asyncpg.Connection) -> None:
-    """Handlers never change session state, so a released connection needs no
-    reset query (asyncpg's default costs a round trip per release). Open
-    transactions are still rolled back by the pool itself."""
-
-
 LOST_CONNECTION_ATTEMPTS = 3
 """How often an idempotent statement runs before a lost connection fails it."""
 
 
 class DatabaseUnreachable(Exception):
     """The server could not be reached, or did not answer in time."""
-
-
-class AtCapacity(Exception):
-    """DB_MAX_WAITING requests already wait for a connection."""
-
-
-class Lanes:
-    """At most `width` of one user's statements (or transactions) hold a
-    connection at once; that user's others wait, in order, while every
-    other user's go ahead.
-
-    Without it, one user's burst (twenty completions at once) takes every
-    connection of the pool, and opens fresh server connections whose first
-    statements cost PostgreSQL milliseconds of catalog lookups each: another
-    user's read then waited 80 to 200 ms (tests/test_fairness.py)."""
-
-    def __init__(self, width: int) -> None:
-        self._width = width
-        self._users: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
-        """Each user with a statement in or waiting: its lane, and how many."""
-
-    async def enter(self, user: str) -> None:
-        entry = self._users.get(user)
-        if entry is None:
-            entry = self._users[user] = (asyncio.Semaphore(self._width), [0])
-        entry[1][0] += 1
-        try:
-            await entry[0].acquire()
-        except BaseException:
-            self._left(user, entry[1])
-            raise
-
-    def leave(self, user: str) -> None:
-        semaphore, using = self._users[user]
-        semaphore.release()
-        self._left(user, using)
-
-    def _left(self, user: str, using: list[int]) -> None:
-        using[0] -= 1
-        if not using[0]:
-            del self._users[user]
 
 
 class Database:
@@ -124,16 +79,17 @@ class Database:
         self.pool = pool
         self._metrics = settings.metrics_enabled
         self._tracer = tracer
-        self._acquire_timeout = settings.db_pool_timeout
         self._in_transaction = settings.db_statement_cache_size == 0
         self._turns = asyncio.Semaphore(settings.db_pool_size)
-        self._max_waiting = settings.db_max_waiting
-        self._waiting = 0
-        self.lanes = Lanes(settings.db_connections_per_user)
+        self._waiting = Waiting(settings.db_max_waiting, settings.db_pool_timeout)
+        self.lanes = Lanes(settings.db_connections_per_user, self._waiting)
 
-    async def fetch(self, statement: Bound) -> Sequence[Record]:
+    async def fetch(
+        self, statement: Bound, user: str | None = None
+    ) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows,
-        retried after a lost connection if it is idempotent.
+        retried after a lost connection if it is idempotent; in `user`'s
+        lane, if given.
 
         The connection goes back to the pool as soon as the rows are in, so a
         pool as large as the number of statements in flight serves any number
@@ -153,36 +109,34 @@ class Database:
         DatabaseUnreachable, so that no other OSError is taken for it.
         """
         try:
-            for attempt in range(1, LOST_CONNECTION_ATTEMPTS):
-                try:
-                    return await self._run(statement)
-                except Exception as error:
-                    if not (statement.idempotent and is_lost_connection(error)):
-                        raise
-                    logger.warning(
-                        "database connection lost (%s); retrying (attempt %d)",
-                        error,
-                        attempt + 1,
-                    )
-                    await self.pool.expire_connections()
-            return await self._run(statement)
+            if user is None:
+                return await self._retried(statement)
+            await self.lanes.enter(user)
+            try:
+                return await self._retried(statement)
+            finally:
+                self.lanes.leave(user)
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error
 
-    async def _wait_for_turn(self) -> None:
-        """Wait for a turn at the pool, first come first served."""
-        if self._waiting >= self._max_waiting:
-            raise AtCapacity
-        self._waiting += 1
-        try:
-            async with asyncio.timeout(self._acquire_timeout):
-                await self._turns.acquire()
-        finally:
-            self._waiting -= 1
+    async def _retried(self, statement: Bound) -> Sequence[Record]:
+        for attempt in range(1, LOST_CONNECTION_ATTEMPTS):
+            try:
+                return await self._run(statement)
+            except Exception as error:
+                if not (statement.idempotent and is_lost_connection(error)):
+                    raise
+                logger.warning(
+                    "database connection lost (%s); retrying (attempt %d)",
+                    error,
+                    attempt + 1,
+                )
+                await self.pool.expire_connections()
+        return await self._run(statement)
 
     async def _take_turn(self) -> None:
         if self._turns.locked():
-            await self._wait_for_turn()
+            await self._waiting.wait_for(self._turns)
         else:
             await self._turns.acquire()
 
@@ -190,7 +144,7 @@ class Database:
         # The hot path: the turn taken and the statement run inline, without
         # a coroutine more per statement.
         if self._turns.locked():
-            await self._wait_for_turn()
+            await self._waiting.wait_for(self._turns)
         else:
             await self._turns.acquire()
         try:
@@ -212,25 +166,54 @@ class Database:
             self._turns.release()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """One connection, in a transaction: committed when the block ends,
-        rolled back when it raises. No statement in it is retried after a
-        lost connection (the transaction is lost with it: 503, nothing
-        written). It works behind a transaction pooler too, which keeps one
-        server connection for the whole transaction."""
+    async def transaction(
+        self, user: str | None = None
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """One connection, in a transaction (in `user`'s lane, if given):
+        committed when the block ends, rolled back when it raises. No
+        statement in it is retried after a lost connection (the transaction
+        is lost with it: 503, nothing written). It works behind a transaction
+        pooler too, which keeps one server connection for the whole
+        transaction."""
         try:
-            await self._take_turn()
+            if user is not None:
+                await self.lanes.enter(user)
             try:
-                connection = await self.pool.acquire()
+                await self._take_turn()
                 try:
-                    async with connection.transaction():
-                        yield connection
+                    connection = await self.pool.acquire()
+                    try:
+                        async with connection.transaction():
+                            yield connection
+                    finally:
+                        await self.pool.release(connection)
                 finally:
-                    await self.pool.release(connection)
+                    self._turns.release()
             finally:
-                self._turns.release()
+                if user is not None:
+                    self.lanes.leave(user)
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error
+
+    async def open_spare(self, count: int) -> None:
+        """Open `count` connections ahead of need, each touching the tables
+        once (impl/db/pool.py), so that the first burst after a start finds
+        them ready; a database out of reach now is left to the requests."""
+        held: list[asyncpg.Connection] = []
+        try:
+            for _ in range(count):
+                await self._take_turn()
+                try:
+                    held.append(await self.pool.acquire())
+                except BaseException:
+                    self._turns.release()
+                    raise
+        except Exception as error:
+            logger.info("no spare connections opened: %r", error)
+        finally:
+            for connection in held:
+                await self.pool.release(connection)
+                self._turns.release()
 
     async def run_on(
         self,
@@ -282,50 +265,6 @@ class Database:
                 )
 
 
-WARM_UP = (
-    "SELECT * FROM tasks JOIN users ON users.id = tasks.user_id"
-    " LEFT JOIN idempotency_keys ON idempotency_keys.task_id = tasks.id"
-    " WHERE tasks.user_id = '' AND tasks.id = '00000000-0000-0000-0000-000000000000'"
-)
-"""A statement on every table a request reads, run by each new connection:
-a fresh server process loads their catalog entries on first use, several
-milliseconds of PostgreSQL's CPU each; paid here, not by the request that
-first lands on the connection (tests/test_fairness.py saw another user's
-read take 50 to 80 ms behind a burst of fresh connections)."""
-
-
-async def _new_connection(connection: asyncpg.Connection) -> None:
-    await codecs.columns_as_json_has_them(connection)
-    await connection.fetch(WARM_UP)
-
-
-async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
-    dsn, connect_args = asyncpg_url(url)
-    return await asyncpg.create_pool(
-        dsn,
-        # A user's share of the pool and one more open at startup, so that
-        # one user's burst finds them ready and leaves one for everyone
-        # else; the rest open on demand. Idle ones close after
-        # DB_POOL_RECYCLE all the same, so an idle service holds none.
-        min_size=min(settings.db_pool_size, settings.db_connections_per_user + 1),
-        max_size=settings.db_pool_size,
-        # Close connections idle longer than this, before Neon suspends an
-        # idle compute (5 minutes) and cuts them itself.
-        max_inactive_connection_lifetime=settings.db_pool_recycle,
-        timeout=settings.db_connect_timeout,
-        command_timeout=settings.db_command_timeout,
-        # 0 for poolers that cannot keep prepared statements: statements are
-        # then unnamed and each runs in a transaction of its own.
-        statement_cache_size=settings.db_statement_cache_size,
-        # Timestamps are read as text (impl/db/codecs.py); in UTC they need no
-        # conversion. A transaction pooler keeps these per client.
-        server_settings={"TimeZone": "UTC", "DateStyle": "ISO"},
-        init=_new_connection,
-        reset=_keep_session_state,
-        **connect_args,
-    )
-
-
 @asynccontextmanager
 async def open_database(
     settings: Settings, url: str, tracer: Tracer | None = None
@@ -368,13 +307,7 @@ class DatabaseAccess:
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         database = self._open()
         if self._connection is None:
-            if self._user is None:
-                return await database.fetch(statement)
-            await database.lanes.enter(self._user)
-            try:
-                return await database.fetch(statement)
-            finally:
-                database.lanes.leave(self._user)
+            return await database.fetch(statement, self._user)
         try:
             return await database.run_on(self._connection, statement)
         except (OSError, TimeoutError) as error:
@@ -392,18 +325,12 @@ class DatabaseAccess:
             async with self._connection.transaction():
                 yield
             return
-        if self._user is not None:
-            await database.lanes.enter(self._user)
-        try:
-            async with database.transaction() as connection:
-                self._connection = connection
-                try:
-                    yield
-                finally:
-                    self._connection = None
-        finally:
-            if self._user is not None:
-                database.lanes.leave(self._user)
+        async with database.transaction(self._user) as connection:
+            self._connection = connection
+            try:
+                yield
+            finally:
+                self._connection = None
 
     def close(self) -> None:
         self._database = None
