@@ -2,6 +2,7 @@
 same transaction, due at the rule's next instance in the task's time zone."""
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -182,15 +183,20 @@ FAR = [
 
 
 def _cold_cpu_seconds(call: Callable[[], object]) -> float:
-    """The CPU time of `call` with recurrence's caches empty, the least of
-    three (a collection or a preemption is not the rule's cost)."""
+    """The CPU time of `call` with recurrence's caches empty: the least of
+    five, the collector paused (a collection of the suite's garbage, or a
+    tick of the host's accounting, is not the rule's cost)."""
     times = []
-    for _ in range(3):
-        instances._in_month.cache_clear()
-        instances._in_year.cache_clear()
-        began = time.thread_time()
-        call()
-        times.append(time.thread_time() - began)
+    gc.disable()
+    try:
+        for _ in range(5):
+            instances._in_month.cache_clear()
+            instances._in_year.cache_clear()
+            began = time.thread_time()
+            call()
+            times.append(time.thread_time() - began)
+    finally:
+        gc.enable()
     return min(times)
 
 
