@@ -58,7 +58,11 @@ TITLE = "T" * 255
 DESCRIPTION = (WORDS + " ") * 99 + "é" * 99
 """10,000 characters, every word of WORDS in it, so that every task matches."""
 WIDE = "😀" * 10_000
-"""10,000 characters of 4 bytes: the largest description on the wire."""
+"""10,000 characters of 4 bytes: the largest description on the wire (and
+no word: the tasks set up again and again are quick to write)."""
+WORDY = " ".join(f"w{n:04}" for n in range(2000))[:10_000]
+"""10,000 characters of 1,667 distinct words: the most words a task's
+`words` column holds, computed by PostgreSQL on the write."""
 RARE_RULES = {
     "DAILY": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
     "WEEKLY": "FREQ=WEEKLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",
@@ -92,11 +96,14 @@ class Case:
 
 
 def task_row(
-    n: int, completed: bool = False, rule: str | None = None
+    n: int,
+    completed: bool = False,
+    rule: str | None = None,
+    description: str = DESCRIPTION,
 ) -> tuple[Any, ...]:
     at = datetime.now(UTC) - timedelta(seconds=n)
     return (
-        USER, uuid.uuid4(), TITLE, DESCRIPTION, completed, 1, at, at,
+        USER, uuid.uuid4(), TITLE, description, completed, 1, at, at,
         DUE + timedelta(days=n % 60), None, "America/New_York", "high", TAGS,
         rule or "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
     )  # fmt: skip
@@ -145,18 +152,18 @@ def cases(ids: dict[str, list[uuid.UUID]]) -> list[Case]:
 
     def refill(**row: Any) -> Setup:
         async def setup(connection: asyncpg.Connection) -> None:
-            ids["all"] = await fill(connection, **row)
+            ids["all"] = await fill(connection, description=WIDE, **row)
 
         return setup
 
     async def below_quota(connection: asyncpg.Connection) -> None:
-        ids["all"] = await fill(connection, QUOTA - 1)
+        ids["all"] = await fill(connection, QUOTA - 1, description=WIDE)
 
     def room_for_one(rule: str) -> Setup:
         """One place under the quota, for a completion's next occurrence."""
 
         async def setup(connection: asyncpg.Connection) -> None:
-            ids["all"] = await fill(connection, QUOTA - 1, rule=rule)
+            ids["all"] = await fill(connection, QUOTA - 1, rule=rule, description=WIDE)
 
         return setup
 
@@ -199,6 +206,12 @@ def cases(ids: dict[str, list[uuid.UUID]]) -> list[Case]:
             "createTask",
             "the largest body (60 KB), at 999 tasks",
             lambda c: c.post(tasks, json=body()),
+            below_quota,
+        ),
+        Case(
+            "createTask",
+            "10,000 characters of 1,667 distinct words, at 999 tasks",
+            lambda c: c.post(tasks, json=body(description=WORDY)),
             below_quota,
         ),
         Case(
