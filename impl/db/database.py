@@ -81,6 +81,7 @@ class Database:
         self._tracer = tracer
         self._in_transaction = settings.db_statement_cache_size == 0
         self._turns = asyncio.Semaphore(settings.db_pool_size)
+        self._size = settings.db_pool_size
         self._waiting = Waiting(settings.db_max_waiting, settings.db_pool_timeout)
         self.lanes = Lanes(settings.db_connections_per_user, self._waiting)
 
@@ -196,13 +197,17 @@ class Database:
             raise DatabaseUnreachable(repr(error)) from error
 
     async def open_spare(self, count: int) -> None:
-        """Open `count` connections ahead of need, each touching the tables
-        once (impl/db/pool.py), so that the first burst after a start finds
-        them ready; a database out of reach now is left to the requests."""
+        """Open `count` connections ahead of need (one fewer than the pool
+        at most), each touching the tables once (impl/db/pool.py), so that
+        the first burst after a start finds them ready; a database out of
+        reach now is left to the requests."""
         held: list[asyncpg.Connection] = []
         try:
-            for _ in range(count):
-                await self._take_turn()
+            for _ in range(min(count, self._size - 1)):
+                # Only the turns free now: requests never wait for spares.
+                if self._turns.locked():
+                    break
+                await self._turns.acquire()
                 try:
                     held.append(await self.pool.acquire())
                 except BaseException:

@@ -15,29 +15,30 @@ async def _keep_session_state(connection: asyncpg.Connection) -> None:
 
 
 WARM_UP = (
-    "SELECT * FROM tasks JOIN users ON users.id = tasks.user_id"
-    " LEFT JOIN idempotency_keys ON idempotency_keys.task_id = tasks.id"
-    " WHERE tasks.user_id = '' AND tasks.id = '00000000-0000-0000-0000-000000000000'"
+    "SELECT * FROM tasks WHERE user_id = '' AND id = gen_random_uuid()",
+    "SELECT * FROM users WHERE id = ''",
 )
-"""A statement on every table a request reads, run by each new connection:
-a fresh server process loads their catalog entries on first use, several
-milliseconds of PostgreSQL's CPU each; paid here, not by the request that
-first lands on the connection (tests/test_fairness.py saw another user's
-read take 50 to 80 ms behind a burst of fresh connections)."""
+"""Statements on the tables a request reads, run by each new connection: a
+fresh server process loads their catalog entries on first use, several
+milliseconds of PostgreSQL's CPU each; paid here, before the connection
+serves a request (tests/test_fairness.py saw another user's read take 50 to
+80 ms behind a burst of fresh connections without it). One table a
+statement: each lock is let go before the next is taken, so that no DDL
+waiting for them can deadlock with the warm-up."""
 
 
 async def _new_connection(connection: asyncpg.Connection) -> None:
     await codecs.columns_as_json_has_them(connection)
-    await connection.fetch(WARM_UP)
+    for statement in WARM_UP:
+        await connection.fetch(statement)
 
 
 async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
     dsn, connect_args = asyncpg_url(url)
     return await asyncpg.create_pool(
         dsn,
-        # Connections open on demand (and a few ahead of it once the app has
-        # started, Database.open_spare): a fresh worker or a cold Neon
-        # compute costs nothing until the app asks.
+        # Connections open on demand: a fresh worker or a cold Neon compute
+        # costs nothing until the first request that needs one.
         min_size=0,
         max_size=settings.db_pool_size,
         # Close connections idle longer than this, before Neon suspends an
