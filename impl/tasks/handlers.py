@@ -100,11 +100,6 @@ async def _write(
     return rows[0]
 
 
-RULE_FIELDS = frozenset({"recurrence", "due_date", "due_at", "time_zone"})
-"""What a rule's next instance depends on: a patch of any of them is checked
-against the task it makes (recurrence.require_occurrence)."""
-
-
 def _due_at(row: Record) -> datetime | None:
     due_at = row["due_at"]
     return None if due_at is None else datetime.fromisoformat(due_at)
@@ -313,14 +308,9 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         body: TaskPatch,
     ) -> Reply[Task, PatchTaskHeaders]:
         fields = new(body)
+        check = not recurrence.RULE_FIELDS.isdisjoint(fields)
         return await _update_task(
-            ctx,
-            user_id,
-            task_id,
-            if_match,
-            fields,
-            self.max_tasks,
-            check_rule=not RULE_FIELDS.isdisjoint(fields),
+            ctx, user_id, task_id, if_match, fields, self.max_tasks, check_rule=check
         )
 
     async def delete_task(

@@ -23,11 +23,17 @@ from impl.tasks.recurrence.instances import HORIZON_YEARS, next_day, rule_of
 
 __all__ = [
     "HORIZON_YEARS",
+    "RULE_FIELDS",
     "Occurrence",
     "next_occurrence",
     "occurs",
     "require_occurrence",
 ]
+
+
+RULE_FIELDS = frozenset({"recurrence", "due_date", "due_at", "time_zone"})
+"""What a rule's next instance depends on: a patch of any of them is checked
+against the task it makes (require_occurrence)."""
 
 
 def _parts(rule: str) -> dict[str, str]:
