@@ -4,7 +4,9 @@ dependencies (impl/dependencies.py) yielded.
 
 `request_context` serves the operations the contract secures: it
 authenticates first, so nothing else is looked at for an anonymous caller,
-then counts the request against the caller's rate limit, then enters the
+then counts the request against the caller's rate limit, then waits for a
+place in the caller's lane (at most DB_CONNECTIONS_PER_USER of a user's
+requests run at once in a worker: impl/db/turns.py), then enters the
 dependencies. `public_context` serves the probes (`security: []`). Both are
 async generators, entered around the handler and the sending of its
 response: whatever happens, the access is closed when the request is over.
@@ -66,7 +68,9 @@ async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     services = services_of(call)
     user_id = await authenticated_user(call, services.verifier)
     await services.limiter.check(user_id)
-    access = DatabaseAccess(services.open_database(), user_id)
+    database = services.open_database()
+    await database.enter_lane(user_id)
+    access = DatabaseAccess(database)
     try:
         if services.dependencies is None:
             yield RequestContext(user_id=user_id, db=access, deps=NONE)
@@ -75,6 +79,7 @@ async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
                 yield RequestContext(user_id=user_id, db=access, deps=deps)
     finally:
         access.close()
+        database.leave_lane(user_id)
 
 
 async def public_context(call: Call) -> AsyncGenerator[PublicContext, None]:

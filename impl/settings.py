@@ -109,8 +109,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = 1.5
     db_max_waiting: int = Field(1000, gt=0)
     db_connections_per_user: int = Field(4, gt=0)
-    """How many of the pool's connections one user's requests may hold at
-    once, per worker: a user's burst waits its own turn, not everyone's."""
+    """How many of one user's requests run at once in a worker (and so how
+    many of the pool's connections they hold): a user's burst waits its own
+    turn, not everyone's."""
     db_connect_timeout: float = 1.5
     db_command_timeout: float = 10.0
     db_pool_recycle: float = 240.0

@@ -85,12 +85,20 @@ class Database:
         self._waiting = Waiting(settings.db_max_waiting, settings.db_pool_timeout)
         self.lanes = Lanes(settings.db_connections_per_user, self._waiting)
 
-    async def fetch(
-        self, statement: Bound, user: str | None = None
-    ) -> Sequence[Record]:
+    async def enter_lane(self, user: str) -> None:
+        """Wait for a place in `user`'s lane (`Lanes`), as a request does
+        before it runs; `leave_lane` when it is over."""
+        try:
+            await self.lanes.enter(user)
+        except TimeoutError as error:
+            raise DatabaseUnreachable(repr(error)) from error
+
+    def leave_lane(self, user: str) -> None:
+        self.lanes.leave(user)
+
+    async def fetch(self, statement: Bound) -> Sequence[Record]:
         """Run one statement (with RETURNING, if it writes) and return its rows,
-        retried after a lost connection if it is idempotent; in `user`'s
-        lane, if given.
+        retried after a lost connection if it is idempotent.
 
         The connection goes back to the pool as soon as the rows are in, so a
         pool as large as the number of statements in flight serves any number
@@ -110,13 +118,7 @@ class Database:
         DatabaseUnreachable, so that no other OSError is taken for it.
         """
         try:
-            if user is None:
-                return await self._retried(statement)
-            await self.lanes.enter(user)
-            try:
-                return await self._retried(statement)
-            finally:
-                self.lanes.leave(user)
+            return await self._retried(statement)
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error
 
@@ -167,32 +169,24 @@ class Database:
             self._turns.release()
 
     @asynccontextmanager
-    async def transaction(
-        self, user: str | None = None
-    ) -> AsyncIterator[asyncpg.Connection]:
-        """One connection, in a transaction (in `user`'s lane, if given):
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """One connection, in a transaction:
         committed when the block ends, rolled back when it raises. No
         statement in it is retried after a lost connection (the transaction
         is lost with it: 503, nothing written). It works behind a transaction
         pooler too, which keeps one server connection for the whole
         transaction."""
         try:
-            if user is not None:
-                await self.lanes.enter(user)
+            await self._take_turn()
             try:
-                await self._take_turn()
+                connection = await self.pool.acquire()
                 try:
-                    connection = await self.pool.acquire()
-                    try:
-                        async with connection.transaction():
-                            yield connection
-                    finally:
-                        await self.pool.release(connection)
+                    async with connection.transaction():
+                        yield connection
                 finally:
-                    self._turns.release()
+                    await self.pool.release(connection)
             finally:
-                if user is not None:
-                    self.lanes.leave(user)
+                self._turns.release()
         except (OSError, TimeoutError) as error:
             raise DatabaseUnreachable(repr(error)) from error
 
@@ -296,13 +290,11 @@ class DatabaseAccess:
     refuses further statements.
     """
 
-    __slots__ = ("_connection", "_database", "_user")
+    __slots__ = ("_connection", "_database")
 
-    def __init__(self, database: Database, user: str | None = None) -> None:
+    def __init__(self, database: Database) -> None:
         self._database: Database | None = database
         self._connection: asyncpg.Connection | None = None
-        self._user = user
-        """Whose statements these are: they take that user's lane (`Lanes`)."""
 
     def _open(self) -> Database:
         if self._database is None:
@@ -312,7 +304,7 @@ class DatabaseAccess:
     async def fetch(self, statement: Bound) -> Sequence[Record]:
         database = self._open()
         if self._connection is None:
-            return await database.fetch(statement, self._user)
+            return await database.fetch(statement)
         try:
             return await database.run_on(self._connection, statement)
         except (OSError, TimeoutError) as error:
@@ -330,7 +322,7 @@ class DatabaseAccess:
             async with self._connection.transaction():
                 yield
             return
-        async with database.transaction(self._user) as connection:
+        async with database.transaction() as connection:
             self._connection = connection
             try:
                 yield

@@ -1,10 +1,10 @@
-"""Who may take a pool connection next: statements in the order they come,
-and at most a share of the pool for any one user.
+"""Who goes next: statements take the pool's connections in the order they
+come, and one user's requests take at most a share of a worker.
 
-Both waits are one account: a statement waiting for its user's lane or
-for a turn at the pool counts toward DB_MAX_WAITING (one more is refused
-at once, AtCapacity, 503) and waits at most DB_POOL_TIMEOUT (TimeoutError,
-503).
+Both waits are one account: a request waiting for its user's lane or a
+statement for a turn at the pool counts toward DB_MAX_WAITING (one more is
+refused at once, AtCapacity, 503) and waits at most DB_POOL_TIMEOUT
+(TimeoutError, 503).
 """
 
 import asyncio
@@ -37,14 +37,20 @@ class Waiting:
 
 
 class Lanes:
-    """At most `width` of one user's statements (or transactions) hold a
-    connection at once; that user's others wait, in order, while every
-    other user's go ahead.
+    """At most `width` of one user's requests run at once in a worker; that
+    user's others wait, in order, while every other user's go ahead. A
+    request runs one statement or transaction at a time, so the user holds
+    at most `width` of the pool's connections too.
 
-    Without it, one user's burst (twenty completions at once) takes every
-    connection of the pool, and opens fresh server connections whose first
-    statements cost PostgreSQL milliseconds of catalog lookups each: another
-    user's read then waited 80 to 200 ms (tests/test_fairness.py)."""
+    A request takes its lane once authenticated and counted, before its
+    body is read (impl/contexts.py). Without lanes, one user's burst
+    (twenty completions at once) took every connection of the pool, and
+    opened fresh server connections whose first statements cost PostgreSQL
+    milliseconds of catalog lookups each: another user's read then waited
+    80 to 200 ms (tests/test_fairness.py). With lanes around statements
+    only, the burst's bodies, checks and recurrence rules all ran before
+    any of them reached the pool, and that read still waited 10 to 55 ms
+    for the event loop."""
 
     def __init__(self, width: int, waiting: Waiting) -> None:
         self._width = width
