@@ -72,7 +72,9 @@ node-nextjs: $(EXAMPLE_READY)
 test-fast: $(SYNCED) ## The in-process tests (markers unit and service), about a minute
 	$(BIN)/pytest -m "not scratch_copy and not process and not needs_binary" $(PYTEST_ARGS)
 
-check: lint typecheck breaking ## Lint, format check, mypy, generated/ freshness, breaking changes, binding
+# Breaking changes first: a breaking edit of the contract is reported as one,
+# not as the type errors that regenerated models cause further on.
+check: breaking lint typecheck ## Breaking changes, lint, format check, mypy, generated/ freshness, binding
 	$(BIN)/python -m tools.generate --check
 	$(BIN)/python -m impl --check
 
@@ -80,9 +82,9 @@ breaking: $(CONTRACT_DIFF_READY) ## Fail on a change to openapi.yaml that breaks
 	@mkdir -p build && $(NODE_PATH_ENV) $(CONTRACT_DIFF)/node_modules/.bin/optic diff \
 		released/openapi.yaml openapi.yaml --check --standard $(CONTRACT_DIFF)/optic.yml \
 		>build/contract-diff.txt 2>&1 \
-	|| { cat build/contract-diff.txt; echo; echo "openapi.yaml breaks clients of \
-	released/openapi.yaml (x lines above). Keep it compatible, or raise \
-	info.version's major number and run make release."; exit 1; }
+	|| { cat build/contract-diff.txt; echo; echo "openapi.yaml has breaking changes \
+	for clients of released/openapi.yaml (x lines above). Keep it compatible, \
+	or raise info.version's major number and run make release."; exit 1; }
 	@echo "openapi.yaml is compatible with released/openapi.yaml"
 
 release: ## Make openapi.yaml the released contract that make check compares with

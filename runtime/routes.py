@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from runtime.binding import check_handlers
 from runtime.call import Call
 from runtime.operations import Operation
-from runtime.parameters import read_body, read_parameters
+from runtime.reading import read_body, read_parameters
 from runtime.replies import answer_of, send_answer
 
 ContextT = TypeVar("ContextT")

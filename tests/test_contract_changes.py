@@ -18,6 +18,7 @@ import yaml
 
 from impl.settings import PROJECT_ROOT
 from tests import contract
+from tests.scratch import Scratch
 from tests.support import node_project
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
@@ -159,3 +160,31 @@ def test_the_contract_is_compatible_with_the_released_one(tmp_path: Path) -> Non
     )
 
     assert output.startswith("exit 0"), output
+
+
+@pytest.mark.scratch_copy
+def test_make_check_names_a_breaking_edit_before_any_type_error(
+    scratch: Scratch,
+) -> None:
+    """A required request field breaks clients, and the regenerated model
+    breaks code that leaves it out: `make check` reports the first."""
+    scratch.edit_contract(
+        lambda spec: schemas(spec)["TaskCreate"]["required"].append("description")
+    )
+    scratch.run("make generate")
+
+    result = subprocess.run(
+        ["make", "check"],
+        cwd=scratch.root,
+        env=scratch.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "has breaking changes" in output, output
+    assert "description" in output.partition("has breaking changes")[0], output
+    assert "mypy" not in output, output

@@ -1,4 +1,5 @@
-"""The house's rules: rooms import one way, and no module is too long to read.
+"""The house's rules: rooms import one way, no two modules import each other
+(however long the way round), and no module is too long to read.
 
 The rooms import each only from the rooms below it.
 
@@ -114,6 +115,75 @@ def test_an_import_that_runs_upward_is_found(tmp_path: Path) -> None:
     [finding] = upward("impl.settings", changed, set(modules()))
 
     assert finding.endswith("(impl.settings) imports impl.http.errors (impl.http)")
+
+
+def circles(known: dict[str, Path]) -> list[list[str]]:
+    """Each set of modules that import one another round a circle (imports
+    for type checking included: they are the design's arrows too), found as
+    the graph's strongly connected components (Tarjan's algorithm)."""
+    names = set(known)
+
+    def of_ours(name: str) -> str | None:
+        while name and name not in names:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    arrows = {
+        module: {
+            target
+            for _, name in imported(module, path, names)
+            if (target := of_ours(name)) not in (None, module)
+        }
+        for module, path in known.items()
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in sorted(arrows[module]):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(arrows):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_modules_of_runtime_or_impl_import_each_other_round_a_circle() -> None:
+    ours = {
+        name: path
+        for name, path in modules().items()
+        if name.split(".")[0] in ("runtime", "impl")
+    }
+
+    assert circles(ours) == []
+
+
+def test_a_circle_of_imports_is_found(tmp_path: Path) -> None:
+    call = PROJECT_ROOT / "runtime" / "call.py"
+    changed = tmp_path / "call.py"
+    changed.write_text(call.read_text() + "\nfrom runtime.reading import sent\n")
+
+    found = circles({**modules(), "runtime.call": changed})
+
+    assert found == [["runtime.call", "runtime.reading"]]
 
 
 def test_no_module_of_runtime_or_impl_is_longer_than_max_lines() -> None:
