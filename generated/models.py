@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 7a8ff1764ba5c2683081e616785c33f0b3475321082e568ddf1e38acfbd926a3
+# openapi.yaml sha256: 769990f722464cd51ec58bd51e45c83ffd76e5739824b6e2849f99a737118904
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ class TimeZone(StrEnum):
     AMERICA_ARAGUAINA = 'America/Araguaina'
     AMERICA_ARGENTINA_BUENOS_AIRES = 'America/Argentina/Buenos_Aires'
     AMERICA_ARGENTINA_CATAMARCA = 'America/Argentina/Catamarca'
-    AMERICA_ARGENTINA_COMOD_RIVADAVIA = 'America/Argentina/ComodRivadavia'
+    AMERICA_ARGENTINA_COMODRIVADAVIA = 'America/Argentina/ComodRivadavia'
     AMERICA_ARGENTINA_CORDOBA = 'America/Argentina/Cordoba'
     AMERICA_ARGENTINA_JUJUY = 'America/Argentina/Jujuy'
     AMERICA_ARGENTINA_LA_RIOJA = 'America/Argentina/La_Rioja'
@@ -263,10 +263,10 @@ class TimeZone(StrEnum):
     AMERICA_YELLOWKNIFE = 'America/Yellowknife'
     ANTARCTICA_CASEY = 'Antarctica/Casey'
     ANTARCTICA_DAVIS = 'Antarctica/Davis'
-    ANTARCTICA_DUMONT_D_URVILLE = 'Antarctica/DumontDUrville'
+    ANTARCTICA_DUMONTDURVILLE = 'Antarctica/DumontDUrville'
     ANTARCTICA_MACQUARIE = 'Antarctica/Macquarie'
     ANTARCTICA_MAWSON = 'Antarctica/Mawson'
-    ANTARCTICA_MC_MURDO = 'Antarctica/McMurdo'
+    ANTARCTICA_MCMURDO = 'Antarctica/McMurdo'
     ANTARCTICA_PALMER = 'Antarctica/Palmer'
     ANTARCTICA_ROTHERA = 'Antarctica/Rothera'
     ANTARCTICA_SOUTH_POLE = 'Antarctica/South_Pole'
@@ -409,7 +409,7 @@ class TimeZone(StrEnum):
     AUSTRALIA_WEST = 'Australia/West'
     AUSTRALIA_YANCOWINNA = 'Australia/Yancowinna'
     BRAZIL_ACRE = 'Brazil/Acre'
-    BRAZIL_DE_NORONHA = 'Brazil/DeNoronha'
+    BRAZIL_DENORONHA = 'Brazil/DeNoronha'
     BRAZIL_EAST = 'Brazil/East'
     BRAZIL_WEST = 'Brazil/West'
     CET = 'CET'
@@ -423,7 +423,7 @@ class TimeZone(StrEnum):
     CANADA_SASKATCHEWAN = 'Canada/Saskatchewan'
     CANADA_YUKON = 'Canada/Yukon'
     CHILE_CONTINENTAL = 'Chile/Continental'
-    CHILE_EASTER_ISLAND = 'Chile/EasterIsland'
+    CHILE_EASTERISLAND = 'Chile/EasterIsland'
     CUBA = 'Cuba'
     EET = 'EET'
     EST = 'EST'
@@ -431,34 +431,34 @@ class TimeZone(StrEnum):
     EGYPT = 'Egypt'
     EIRE = 'Eire'
     ETC_GMT = 'Etc/GMT'
-    ETC_GMT_0 = 'Etc/GMT+0'
-    ETC_GMT_1 = 'Etc/GMT+1'
-    ETC_GMT_10 = 'Etc/GMT+10'
-    ETC_GMT_11 = 'Etc/GMT+11'
-    ETC_GMT_12 = 'Etc/GMT+12'
-    ETC_GMT_2 = 'Etc/GMT+2'
-    ETC_GMT_3 = 'Etc/GMT+3'
-    ETC_GMT_4 = 'Etc/GMT+4'
-    ETC_GMT_5 = 'Etc/GMT+5'
-    ETC_GMT_6 = 'Etc/GMT+6'
-    ETC_GMT_7 = 'Etc/GMT+7'
-    ETC_GMT_8 = 'Etc/GMT+8'
-    ETC_GMT_9 = 'Etc/GMT+9'
-    etc_gmt_0_1 = 'Etc/GMT-0'
-    etc_gmt_1_1 = 'Etc/GMT-1'
-    etc_gmt_10_1 = 'Etc/GMT-10'
-    etc_gmt_11_1 = 'Etc/GMT-11'
-    etc_gmt_12_1 = 'Etc/GMT-12'
-    ETC_GMT_13 = 'Etc/GMT-13'
-    ETC_GMT_14 = 'Etc/GMT-14'
-    etc_gmt_2_1 = 'Etc/GMT-2'
-    etc_gmt_3_1 = 'Etc/GMT-3'
-    etc_gmt_4_1 = 'Etc/GMT-4'
-    etc_gmt_5_1 = 'Etc/GMT-5'
-    etc_gmt_6_1 = 'Etc/GMT-6'
-    etc_gmt_7_1 = 'Etc/GMT-7'
-    etc_gmt_8_1 = 'Etc/GMT-8'
-    etc_gmt_9_1 = 'Etc/GMT-9'
+    ETC_GMT_PLUS_0 = 'Etc/GMT+0'
+    ETC_GMT_PLUS_1 = 'Etc/GMT+1'
+    ETC_GMT_PLUS_10 = 'Etc/GMT+10'
+    ETC_GMT_PLUS_11 = 'Etc/GMT+11'
+    ETC_GMT_PLUS_12 = 'Etc/GMT+12'
+    ETC_GMT_PLUS_2 = 'Etc/GMT+2'
+    ETC_GMT_PLUS_3 = 'Etc/GMT+3'
+    ETC_GMT_PLUS_4 = 'Etc/GMT+4'
+    ETC_GMT_PLUS_5 = 'Etc/GMT+5'
+    ETC_GMT_PLUS_6 = 'Etc/GMT+6'
+    ETC_GMT_PLUS_7 = 'Etc/GMT+7'
+    ETC_GMT_PLUS_8 = 'Etc/GMT+8'
+    ETC_GMT_PLUS_9 = 'Etc/GMT+9'
+    ETC_GMT_MINUS_0 = 'Etc/GMT-0'
+    ETC_GMT_MINUS_1 = 'Etc/GMT-1'
+    ETC_GMT_MINUS_10 = 'Etc/GMT-10'
+    ETC_GMT_MINUS_11 = 'Etc/GMT-11'
+    ETC_GMT_MINUS_12 = 'Etc/GMT-12'
+    ETC_GMT_MINUS_13 = 'Etc/GMT-13'
+    ETC_GMT_MINUS_14 = 'Etc/GMT-14'
+    ETC_GMT_MINUS_2 = 'Etc/GMT-2'
+    ETC_GMT_MINUS_3 = 'Etc/GMT-3'
+    ETC_GMT_MINUS_4 = 'Etc/GMT-4'
+    ETC_GMT_MINUS_5 = 'Etc/GMT-5'
+    ETC_GMT_MINUS_6 = 'Etc/GMT-6'
+    ETC_GMT_MINUS_7 = 'Etc/GMT-7'
+    ETC_GMT_MINUS_8 = 'Etc/GMT-8'
+    ETC_GMT_MINUS_9 = 'Etc/GMT-9'
     ETC_GMT0 = 'Etc/GMT0'
     ETC_GREENWICH = 'Etc/Greenwich'
     ETC_UCT = 'Etc/UCT'
@@ -532,8 +532,8 @@ class TimeZone(StrEnum):
     GB = 'GB'
     GB_EIRE = 'GB-Eire'
     GMT = 'GMT'
-    GMT_0 = 'GMT+0'
-    gmt_0_1 = 'GMT-0'
+    GMT_PLUS_0 = 'GMT+0'
+    GMT_MINUS_0 = 'GMT-0'
     GMT0 = 'GMT0'
     GREENWICH = 'Greenwich'
     HST = 'HST'
@@ -559,8 +559,8 @@ class TimeZone(StrEnum):
     MET = 'MET'
     MST = 'MST'
     MST7_MDT = 'MST7MDT'
-    MEXICO_BAJA_NORTE = 'Mexico/BajaNorte'
-    MEXICO_BAJA_SUR = 'Mexico/BajaSur'
+    MEXICO_BAJANORTE = 'Mexico/BajaNorte'
+    MEXICO_BAJASUR = 'Mexico/BajaSur'
     MEXICO_GENERAL = 'Mexico/General'
     NZ = 'NZ'
     NZ_CHAT = 'NZ-CHAT'
@@ -719,7 +719,7 @@ class TaskCreate(ContractModel):
     recurrence: Annotated[
         StrictStr | None,
         Field(
-            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with the same title, description, priority, tags, time zone\nand rule (`COUNT` one lower), due at the rule's next instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
+            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with every field of `TaskCreate` the same (title, description,\npriority, tags, time zone and any field added later), but not\ncompleted, with the rule's `COUNT` one lower, and due at the rule's\nnext instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
             examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;COUNT=12;BYMONTHDAY=-1'],
             max_length=255,
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
@@ -777,7 +777,7 @@ class TaskUpdate(ContractModel):
     recurrence: Annotated[
         StrictStr | None,
         Field(
-            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with the same title, description, priority, tags, time zone\nand rule (`COUNT` one lower), due at the rule's next instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
+            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with every field of `TaskCreate` the same (title, description,\npriority, tags, time zone and any field added later), but not\ncompleted, with the rule's `COUNT` one lower, and due at the rule's\nnext instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
             examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;COUNT=12;BYMONTHDAY=-1'],
             max_length=255,
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
@@ -836,7 +836,7 @@ class TaskPatch(ContractModel):
     recurrence: Annotated[
         StrictStr | None,
         Field(
-            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with the same title, description, priority, tags, time zone\nand rule (`COUNT` one lower), due at the rule's next instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
+            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with every field of `TaskCreate` the same (title, description,\npriority, tags, time zone and any field added later), but not\ncompleted, with the rule's `COUNT` one lower, and due at the rule's\nnext instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
             examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;COUNT=12;BYMONTHDAY=-1'],
             max_length=255,
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
@@ -879,7 +879,7 @@ class Task(ContractModel):
     recurrence: Annotated[
         StrictStr | None,
         Field(
-            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with the same title, description, priority, tags, time zone\nand rule (`COUNT` one lower), due at the rule's next instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
+            description="Makes the task recur: an RFC 5545 recurrence rule without DTSTART,\nits parts in this order, each optional but `FREQ`, separated by\n`;`: `FREQ` (DAILY, WEEKLY, MONTHLY or YEARLY), `INTERVAL`, one of\n`COUNT` and `UNTIL` (a date, or a UTC date-time ending in `Z`; a day\npast the end of its month means the month's last day), `BYMONTH`,\n`BYMONTHDAY`, `BYDAY`. `BYDAY` takes an ordinal (`-1SU`, the last\nSunday) with MONTHLY, and YEARLY (up to 5 with `BYMONTH`, 53\nwithout). The rule starts at the task's\ndue date (`due_date` or `due_at`), which it needs, and is evaluated\nin the task's `time_zone`, so a weekly 09:00 task stays at 09:00\nlocal time across a daylight-saving change. `COUNT` is the number\nof occurrences left, this one included.\n\nCompleting the task (PUT or PATCH setting `completed` to true)\ncreates its next occurrence in the same transaction, once: a new\ntask with every field of `TaskCreate` the same (title, description,\npriority, tags, time zone and any field added later), but not\ncompleted, with the rule's `COUNT` one lower, and due at the rule's\nnext instance. The\ncompleted task's `next_occurrence` is then that task's id. A rule\nwith no next instance creates nothing.\n\nA rule on a task with no due date is refused with `422`\n(`recurrence-needs-due`). So is a rule whose calendar (its parts\nbut `COUNT` and `UNTIL`) has no instance within 100 years (36,525\ndays) after the task's due date, in the year 9998 at the latest:\n`422` (`recurrence-never-occurs`). That covers a rule no calendar\nmeets (`BYMONTH=2;BYMONTHDAY=30`, the 1st of a month as its fifth\nMonday `BYMONTHDAY=1;BYDAY=5MO`), one whose interval never meets\nits days (`FREQ=DAILY;INTERVAL=7;BYDAY=MO` due on a Tuesday), and\none whose next instance is further off. As in python-dateutil,\n`BYDAY` values with and without an ordinal both apply: a day must\nbe one of each. A completion likewise creates no next occurrence\npast that horizon. Finding the next instance costs at most a few\nmilliseconds of CPU, whatever the rule.\n",
             examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;COUNT=12;BYMONTHDAY=-1'],
             max_length=255,
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -40,6 +41,15 @@ from impl.tasks.statements import CREATE, new
 def changed(settings: Settings, **values: Any) -> Settings:
     """The same settings with some values changed."""
     return settings.model_copy(update=values)
+
+
+def readme_command(program: str, base_url: str) -> list[str]:
+    """The README's one command line that starts with `program`, its words,
+    pointed at `base_url` instead of the README's `make run` address."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    [line] = [line for line in readme.splitlines() if line.startswith(f"{program} ")]
+    assert "http://127.0.0.1:8000/" in line, line
+    return shlex.split(line.replace("http://127.0.0.1:8000", base_url))
 
 
 def free_port() -> int:

@@ -1,6 +1,7 @@
 """The frontend team's TypeScript client, typed from the published contract.
 
-openapi-typescript types it from the live /openapi.json, tsc checks the
+openapi-typescript types it from the live /openapi.json, run as the README
+writes the command, tsc checks the
 client in tests/frontend/crud.ts (its @ts-expect-error lines prove the types
 are strict), and Node runs it against the live service: the whole cycle.
 The tools are pinned in tests/frontend/package-lock.json and run on the
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from impl.settings import PROJECT_ROOT
-from tests.support import Keys, LiveServer, node_project
+from tests.support import Keys, LiveServer, node_project, readme_command
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -43,9 +44,8 @@ def test_a_typed_typescript_client_runs_the_full_cycle(
 ) -> None:
     node_project(FRONTEND)
 
-    # A field with a default is optional in a request body.
-    run(str(TOOLS / "openapi-typescript"), f"{server.base_url}/openapi.json",
-        "-o", "api.d.ts", "--default-non-nullable=false")  # fmt: skip
+    _, program, *arguments = readme_command("npx openapi-typescript", server.base_url)
+    run(str(TOOLS / program), *arguments)
     run(str(TOOLS / "tsc"), "-p", "tsconfig.json")
     output = run(
         str(Path(sys.executable).parent / "node"),

@@ -187,6 +187,23 @@ def assert_effort_round_trips(base: str, keys: Keys) -> None:
         invalid = client.post(tasks, json={"title": "bad", "effort": "urgent"})
         assert invalid.status_code == 422
 
+        weekly = client.post(
+            tasks,
+            json={
+                "title": "weekly",
+                "effort": "high",
+                "due_date": "2026-12-07",
+                "recurrence": "FREQ=WEEKLY",
+            },
+        ).json()
+        done = client.patch(
+            f"{tasks}/{weekly['id']}",
+            content=b'{"completed": true}',
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        following = client.get(f"{tasks}/{done.json()['next_occurrence']}").json()
+        assert (following["due_date"], following["effort"]) == ("2026-12-14", "high")
+
 
 def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
     scratch: Scratch, keys: Keys

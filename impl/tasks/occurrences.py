@@ -1,6 +1,6 @@
 """The statement that gives a completed recurring task its next occurrence.
 
-impl/tasks/recurrence.py computes when the next occurrence is due;
+impl/tasks/recurrence/ computes when the next occurrence is due;
 this statement writes it, in the completing write's transaction
 (impl/tasks/handlers.py).
 """
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from generated.models import TaskCreate
 from impl.db.statements import Statement, compile_statement
 from impl.db.tables import tasks
 from impl.tasks.statements import (
@@ -28,8 +29,15 @@ class SpawnParams(OwnedParams):
 
 
 SPAWNED = ("due_date", "due_at", "recurrence")
-COPIED = ("title", "description", "priority", "tags", "time_zone")
-"""What a recurring task's next occurrence takes from it; the rest is new."""
+"""What the completion computes for the next occurrence."""
+STARTS_AFRESH = ("completed",)
+"""What the next occurrence takes from the table's defaults: it is not done."""
+COPIED = tuple(
+    name for name in TaskCreate.model_fields if name not in (*SPAWNED, *STARTS_AFRESH)
+)
+"""What a recurring task's next occurrence takes from it: every field a
+client sets when it creates a task (the contract's TaskCreate), but those
+above. A field added to the contract is copied without a word here."""
 
 
 def _spawn() -> Statement[SpawnParams]:
