@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 769990f722464cd51ec58bd51e45c83ffd76e5739824b6e2849f99a737118904
+# openapi.yaml sha256: b0dbeb1d5fce132f80ad8a3c9ca9e45c0d9a47e04149ae3bc3d29b7bb3f56caa
 
 from __future__ import annotations
 

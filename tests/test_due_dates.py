@@ -118,14 +118,24 @@ def test_an_all_day_task_falls_due_at_the_end_of_its_day_in_its_zone(
     assert page_titles(alice, titles, due_before="2026-01-02T09:59:59Z") == ["tokyo"]
 
 
+BOTH = {"due_date": "2026-12-24", "due_at": "2026-12-24T18:00:00Z"}
+
+
+@pytest.mark.parametrize("write", ["create", "put", "patch"])
 def test_due_date_with_due_at_is_refused_and_changes_nothing(
-    alice: Api, db: Database
+    alice: Api, db: Database, write: str
 ) -> None:
+    """The rule each request schema states (TaskCreate's, TaskUpdate's and
+    TaskPatch's `not`)."""
+    task = alice.new_task("x")
     before = db.snapshot()
 
-    response = alice.create(
-        {"title": "x", "due_date": "2026-12-24", "due_at": "2026-12-24T18:00:00Z"}
-    )
+    if write == "create":
+        response = alice.create({"title": "x", **BOTH})
+    elif write == "put":
+        response = alice.put(task["id"], {"title": "x", **BOTH})
+    else:
+        response = alice.patch(task["id"], BOTH)
 
     assert response.status_code == 422
     problem = response.json()

@@ -216,6 +216,9 @@ def new_fields(spec: Spec) -> None:
         }
     )
     schemas["Task"]["required"] += list(fields)
+    schemas["Task"]["examples"][0].update(
+        {name: field["default"] for name, field in fields.items()}
+    )
 
 
 def new_parameters_and_operation(spec: Spec) -> None:
@@ -432,10 +435,36 @@ def property_named_for_no_one(spec: Spec) -> None:
     }
 
 
+def field_required_but_not_in_the_example(spec: Spec) -> None:
+    task = spec["components"]["schemas"]["Task"]
+    task["properties"]["effort"] = {"type": "string"}
+    task["required"].append("effort")
+
+
+def date_time_example_out_of_format(spec: Spec) -> None:
+    task = spec["components"]["schemas"]["Task"]
+    task["examples"][0]["created_at"] = "yesterday"
+
+
+def inline_problem_response(spec: Spec) -> None:
+    responses = spec["paths"]["/api/{user_id}/tasks/{task_id}"]["get"]["responses"]
+    ref = responses["404"]["$ref"].rpartition("/")[2]
+    responses["404"] = spec["components"]["responses"][ref]
+
+
 @pytest.mark.process
 @pytest.mark.parametrize(
     ("vary", "named"),
     [
+        (
+            field_required_but_not_in_the_example,
+            '#/components/schemas/Task/examples/0: "effort" is a required property',
+        ),
+        (
+            date_time_example_out_of_format,
+            '#/components/schemas/Task/examples/0: "yesterday" is not a "date-time"',
+        ),
+        (inline_problem_response, "GET /api/{user_id}/tasks/{task_id} response 404"),
         (free_text_without_pattern, "TaskCreate/properties/notes: give it a pattern"),
         (query_text_without_pattern, "parameter q (schema): give it a pattern"),
         (

@@ -65,6 +65,7 @@ def add_sort_keys(spec: dict[str, Any]) -> None:
             schemas[request]["properties"][name] = {**schema, "default": None}
         schemas["Task"]["properties"][name] = schema
         schemas["Task"]["required"].append(name)
+        schemas["Task"]["examples"][0][name] = None
         schemas["TaskSort"]["enum"] += [name, f"-{name}"]
 
 

@@ -78,6 +78,7 @@ def add_fields(spec: dict[str, Any]) -> None:
         for other in ("TaskPatch", "Task"):
             schemas[other]["properties"][name] = schema
         schemas["Task"]["required"].append(name)
+        schemas["Task"]["examples"][0][name] = default
     schemas["TaskSort"]["enum"] += ["effort", "-effort"]
     listing = spec["paths"]["/api/{user_id}/tasks"]["get"]
     listing["parameters"] += yaml.safe_load(PARAMETERS)

@@ -101,13 +101,15 @@ def test_the_readme_says_where_each_step_goes() -> None:
     prose = " ".join(README.split())
     assert "to `TaskPatch` and `Task`, without the default" in prose
     assert "add `effort` to `Task`'s `required`" in prose
+    assert "`effort: normal` to `Task`'s example" in prose
     assert "add `remind_at` to `Task`'s `required`" in prose
+    assert "`remind_at: null` to its example" in prose
     assert "`remind_at` and `-remind_at` to the `enum` of `TaskSort`" in prose
 
 
-def add_field(spec: dict[str, Any], field: str, name: str) -> None:
+def add_field(spec: dict[str, Any], field: str, name: str, example: Any) -> None:
     """A field on the create and replace schemas, and on the patch and Task
-    without its default."""
+    without its default; required in Task, and in its example."""
     schemas = spec["components"]["schemas"]
     for schema in ("TaskCreate", "TaskUpdate"):
         schemas[schema]["properties"].update(yaml.safe_load(field))
@@ -116,6 +118,7 @@ def add_field(spec: dict[str, Any], field: str, name: str) -> None:
     for schema in ("TaskPatch", "Task"):
         schemas[schema]["properties"].update(without_default)
     schemas["Task"]["required"].append(name)
+    schemas["Task"]["examples"][0][name] = example
 
 
 def run_steps(scratch: Scratch, commands: list[str], revision: str) -> None:
@@ -133,7 +136,7 @@ def test_adding_an_enum_field_with_a_default_takes_the_readmes_steps(
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
         spec["components"]["schemas"].update(yaml.safe_load(EFFORT_SCHEMA))
-        add_field(spec, EFFORT_FIELD, "effort")
+        add_field(spec, EFFORT_FIELD, "effort", "normal")
 
     scratch.edit_contract(contract)
     scratch.insert("impl/db/tables.py", "    version: int = Field(", EFFORT_COLUMN)
@@ -209,7 +212,7 @@ def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
     scratch: Scratch, keys: Keys
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
-        add_field(spec, DUE_FIELD, "remind_at")
+        add_field(spec, DUE_FIELD, "remind_at", None)
         spec["components"]["schemas"]["TaskSort"]["enum"] += DUE_SORTS
         listing = spec["paths"]["/api/{user_id}/tasks"]["get"]
         listing["parameters"] += yaml.safe_load(DUE_PARAMETER)

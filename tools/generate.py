@@ -25,6 +25,7 @@ from datamodel_code_generator.enums import DataModelType, InputFileType, StrictT
 from datamodel_code_generator.format import Formatter, PythonVersion
 from fastapi_code_generator.cli import generate_code
 
+from tools.examples import example_violations, inline_problem_examples
 from tools.openapi import METHODS, ROOT, SPEC, load, resolve_named
 
 OUTPUT = ROOT / "generated"
@@ -298,6 +299,8 @@ def check_rules(spec: Path) -> None:
         nul_rule_violations(contract)
         + date_time_rule_violations(contract)
         + unnamable_properties(contract)
+        + example_violations(contract)
+        + inline_problem_examples(contract)
     )
     if violations:
         raise ContractRuleError(
