@@ -348,3 +348,29 @@ def test_every_operation_is_a_route_of_fastapis_router(settings: Settings) -> No
     named = {getattr(route, "name", None) for route in app.router.routes}
     assert {o.operation_id for o in OPERATIONS} <= named
     assert all(isinstance(o, Operation) for o in OPERATIONS)
+
+
+def add_routes_of_our_own(app: FastAPI) -> None:
+    @app.get("/api/{user_id}/tasks/stats")
+    async def stats_under_an_operation() -> dict[str, str]:
+        return {"served": "by our route"}
+
+    @app.get("/reports/stats")
+    async def stats_of_our_own() -> dict[str, str]:
+        return {"served": "by our route"}
+
+
+def test_a_route_of_our_own_under_an_operations_path_is_that_operation(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    """The contract's operations answer before FastAPI's router, so a path
+    one of them matches is that operation's (getTask's, with `stats` for
+    task_id), whatever order the routes were declared in; a route outside
+    the contract's paths is FastAPI's, as usual."""
+    with serving(settings, keys, add_routes_of_our_own) as alice:
+        under = alice.client.get("/api/alice/tasks/stats")
+        outside = alice.client.get("/reports/stats")
+
+    assert under.status_code == 422, under.text
+    assert under.json()["errors"][0]["pointer"] == "/task_id"
+    assert outside.json() == {"served": "by our route"}
