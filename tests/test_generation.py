@@ -367,6 +367,31 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     )
 
 
+def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
+    from impl.tasks.binding import ColumnBindingError, check_filters
+    from impl.tasks.statements import FILTERS
+    from runtime.parameters import Parameter
+
+    [listing] = [o for o in OPERATIONS if o.operation_id == "listTasks"]
+    check_filters(FILTERS, listing.parameters)
+    extra = Parameter("remind_before", "query", "remind_before", False)
+
+    with pytest.raises(ColumnBindingError) as stopped:
+        check_filters(
+            [name for name in FILTERS if name != "q"], (*listing.parameters, extra)
+        )
+
+    assert str(stopped.value) == (
+        "listTasks' query parameter q filters nothing: add"
+        ' `"q": lambda value: <its condition>` to FILTERS in'
+        " impl/tasks/statements.py; listTasks' query parameter remind_before"
+        ' filters nothing: add `"remind_before": lambda value: <its condition>`'
+        " to FILTERS in impl/tasks/statements.py"
+    )
+    with pytest.raises(ColumnBindingError, match="FILTERS' label is no query"):
+        check_filters([*FILTERS, "label"], listing.parameters)
+
+
 @pytest.mark.process
 @pytest.mark.scratch_copy
 @pytest.mark.parametrize(

@@ -72,9 +72,6 @@ DUE_HANDLER_PARAMETER = """\
 DUE_FILTER = """\
     "remind_before": lambda value: tasks.c.remind_at < value,
 """
-DUE_FILTER_VALUE = """\
-            "remind_before": remind_before,
-"""
 DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add remind_at"']
 
 SNIPPETS = [
@@ -87,7 +84,6 @@ SNIPPETS = [
     DUE_COLUMN,
     DUE_HANDLER_PARAMETER,
     DUE_FILTER,
-    DUE_FILTER_VALUE,
     *DUE_COMMANDS,
 ]
 
@@ -229,12 +225,6 @@ def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
         "impl/tasks/statements.py",
         '    "completed": lambda value: tasks.c.completed == value,\n',
         DUE_FILTER,
-        before=False,
-    )
-    scratch.insert(
-        "impl/tasks/handlers.py",
-        '            "completed": completed,\n',
-        DUE_FILTER_VALUE,
         before=False,
     )
     scratch.run("make format")

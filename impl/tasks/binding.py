@@ -1,18 +1,23 @@
-"""The check that binds the contract's schemas and sort keys to the tables.
+"""The checks that bind the contract's schemas and sort keys to the tables,
+and listTasks' query parameters to its filters.
 
 impl/tasks/columns.py runs it when it is imported, so a field or a sort key
 without a column stops the app before any statement is built; `python -m
 impl` turns the error into one `refusing to start:` line.
 """
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 from sqlalchemy import Table
 
 from impl.tasks import pagination
+from runtime.parameters import Parameter
 
 
 class ColumnBindingError(RuntimeError):
-    """A property or sort key of the contract has no column to live in."""
+    """A property or sort key of the contract has no column to live in, or a
+    query parameter no filter."""
 
 
 def _add_column(table: Table, name: str) -> str:
@@ -42,6 +47,30 @@ def _unbound_sort_keys(table: Table, keys: tuple[str, ...]) -> list[str]:
         except pagination.UnsortableColumn as error:
             problems.append(f"TaskSort {key}: {error}")
     return problems
+
+
+PAGING = frozenset({"limit", "cursor", "sort"})
+"""listTasks' query parameters that page and order the list; each of the
+others filters it."""
+
+
+def check_filters(filters: Iterable[str], parameters: Iterable[Parameter]) -> None:
+    """Raise FilterBindingError unless every query parameter of listTasks but
+    PAGING has a filter of its name, and every filter a parameter."""
+    queried = {p.name for p in parameters if p.location == "query"} - PAGING
+    named = set(filters)
+    problems = [
+        f"listTasks' query parameter {name} filters nothing: add"
+        f' `"{name}": lambda value: <its condition>` to FILTERS in'
+        " impl/tasks/statements.py"
+        for name in sorted(queried - named)
+    ] + [
+        f"FILTERS' {name} is no query parameter of listTasks in openapi.yaml:"
+        " add the parameter, or remove the filter"
+        for name in sorted(named - queried)
+    ]
+    if problems:
+        raise ColumnBindingError("; ".join(problems))
 
 
 def check_columns(

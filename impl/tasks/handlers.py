@@ -1,7 +1,11 @@
 """The task operations' handlers, one method per operationId.
 
 Each handler runs one statement (impl/tasks/statements.py): one database
-round trip. PostgreSQL finds the rows; the handler writes the task's or the
+round trip. The exceptions are writes of recurring tasks, in one
+transaction (`_update_task`): a completion with its next occurrence, and a
+patch of the rule's fields with the check of the rule it leaves; and an
+idempotent create whose key has expired but not yet been purged
+(impl/tasks/idempotency.py). PostgreSQL finds the rows; the handler writes the task's or the
 page's JSON from them (impl/tasks/bodies.py), with the version as the ETag
 and the id in a new task's Location.
 """
@@ -51,6 +55,7 @@ from impl.tasks.statements import (
     CREATE,
     DELETE,
     DELETE_IF_MATCH,
+    FILTERS,
     GET,
     ListParams,
     ReplaceParams,
@@ -207,18 +212,11 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         tag: list[str] | None,
         q: str | None,
     ) -> Reply[TaskList, NoHeaders]:
-        # Each filter of statements.FILTERS, and its value; those left out
-        # are unset.
-        values = {
-            "completed": completed,
-            "due_before": due_before,
-            "due_after": due_after,
-            "overdue": overdue,
-            "priority": priority,
-            "tag": tag,
-            "q": q,
-        }
-        filters = {name: value for name, value in values.items() if value is not None}
+        # Each filter of statements.FILTERS that is set: every one is a
+        # parameter of this method by its name (statements.py checks at
+        # import that each query parameter but the paging ones has one).
+        given = locals()
+        filters = {name: given[name] for name in FILTERS if given[name] is not None}
         key, _ = sort_column(sort)
         keyset = pagination.Keyset(key, [user_id, sort.value, filters], cursor)
         params: ListParams = {

@@ -41,9 +41,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from generated.models import TaskCreate, TaskPatch, TaskSort, TaskUpdate
+from generated.routes import OPERATIONS
 from impl.db.statements import SqlOperation, Statement, compile_statement
 from impl.db.tables import tasks, users
 from impl.tasks import pagination, search
+from impl.tasks.binding import check_filters
 from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
 
 # Each statement's parameters, as the handlers pass them: mypy checks every
@@ -123,7 +125,11 @@ FILTERS: dict[str, Filter] = {
     "q": search.matches,
 }
 """listTasks' filters: the condition each query parameter adds when it is set,
-on a bind parameter of its name."""
+on a bind parameter of its name. The handler passes on every one that is
+set, by name."""
+check_filters(
+    FILTERS, next(o for o in OPERATIONS if o.operation_id == "listTasks").parameters
+)
 
 WriteParamsT = TypeVar("WriteParamsT", bound=WriteParams)
 
