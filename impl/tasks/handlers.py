@@ -5,9 +5,9 @@ round trip. The exceptions are writes of recurring tasks, in one
 transaction (`_update_task`): a completion with its next occurrence, and a
 patch of the rule's fields with the check of the rule it leaves; and an
 idempotent create whose key has expired but not yet been purged
-(impl/tasks/idempotency.py). PostgreSQL finds the rows; the handler writes the task's or the
-page's JSON from them (impl/tasks/bodies.py), with the version as the ETag
-and the id in a new task's Location.
+(impl/tasks/idempotency.py). PostgreSQL finds the rows; the handler writes
+the task's or the page's JSON from them (impl/tasks/bodies.py), with the
+version as the ETag and the id in a new task's Location.
 """
 
 import hashlib
