@@ -168,9 +168,13 @@ def test_make_check_names_a_breaking_edit_before_any_type_error(
 ) -> None:
     """A required request field breaks clients, and the regenerated model
     breaks code that leaves it out: `make check` reports the first."""
-    scratch.edit_contract(
-        lambda spec: schemas(spec)["TaskCreate"]["required"].append("description")
-    )
+
+    def require_description(spec: Spec) -> None:
+        schemas(spec)["TaskCreate"]["required"].append("description")
+        create = spec["paths"][TASKS]["post"]["requestBody"]["content"]
+        create["application/json"]["examples"]["minimal"]["value"]["description"] = None
+
+    scratch.edit_contract(require_description)
     scratch.run("make generate")
 
     result = subprocess.run(

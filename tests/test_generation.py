@@ -216,9 +216,8 @@ def new_fields(spec: Spec) -> None:
         }
     )
     schemas["Task"]["required"] += list(fields)
-    schemas["Task"]["examples"][0].update(
-        {name: field["default"] for name, field in fields.items()}
-    )
+    example = {name: field.get("default") for name, field in fields.items()}
+    schemas["Task"]["examples"][0].update(example, sample_weight=0.5)
 
 
 def new_parameters_and_operation(spec: Spec) -> None:
