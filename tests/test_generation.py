@@ -373,7 +373,8 @@ def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
 
     [listing] = [o for o in OPERATIONS if o.operation_id == "listTasks"]
     check_filters(FILTERS, listing.parameters)
-    extra = Parameter("remind_before", "query", "remind_before", False)
+    # A name no real parameter has, so that a copy that adds one still passes.
+    extra = Parameter("variant_before", "query", "variant_before", False)
 
     with pytest.raises(ColumnBindingError) as stopped:
         check_filters(
@@ -383,12 +384,12 @@ def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
     assert str(stopped.value) == (
         "listTasks' query parameter q filters nothing: add"
         ' `"q": lambda value: <its condition>` to FILTERS in'
-        " impl/tasks/statements.py; listTasks' query parameter remind_before"
-        ' filters nothing: add `"remind_before": lambda value: <its condition>`'
+        " impl/tasks/statements.py; listTasks' query parameter variant_before"
+        ' filters nothing: add `"variant_before": lambda value: <its condition>`'
         " to FILTERS in impl/tasks/statements.py"
     )
-    with pytest.raises(ColumnBindingError, match="FILTERS' label is no query"):
-        check_filters([*FILTERS, "label"], listing.parameters)
+    with pytest.raises(ColumnBindingError, match="FILTERS' variant_label is no"):
+        check_filters([*FILTERS, "variant_label"], listing.parameters)
 
 
 @pytest.mark.process
@@ -461,8 +462,8 @@ def property_named_for_no_one(spec: Spec) -> None:
 
 def field_required_but_not_in_the_example(spec: Spec) -> None:
     task = spec["components"]["schemas"]["Task"]
-    task["properties"]["effort"] = {"type": "string"}
-    task["required"].append("effort")
+    task["properties"]["variant_effort"] = {"type": "string"}
+    task["required"].append("variant_effort")
 
 
 def date_time_example_out_of_format(spec: Spec) -> None:
@@ -482,7 +483,7 @@ def inline_problem_response(spec: Spec) -> None:
     [
         (
             field_required_but_not_in_the_example,
-            '#/components/schemas/Task/examples/0: "effort" is a required property',
+            '#/components/schemas/Task/examples/0: "variant_effort" is a required',
         ),
         (
             date_time_example_out_of_format,
