@@ -43,7 +43,16 @@ class Scratch:
     def run(
         self, command: str, timeout: int = 300, env: dict[str, str] | None = None
     ) -> str:
-        """A command as a user types it, in the copy; its output."""
+        """A command as a user types it, in the copy; its output. It must pass."""
+        returncode, output = self.attempt(command, timeout, env)
+        assert returncode == 0, f"{command}\n{output[-8000:]}"
+        return output
+
+    def attempt(
+        self, command: str, timeout: int = 300, env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """A command as a user types it, in the copy, however it ends: its
+        exit status and output."""
         result = subprocess.run(  # noqa: S602
             command,
             shell=True,
@@ -54,9 +63,7 @@ class Scratch:
             timeout=timeout,
             check=False,
         )
-        output = f"{result.stdout}\n{result.stderr}"
-        assert result.returncode == 0, f"{command}\n{output[-8000:]}"
-        return output
+        return result.returncode, f"{result.stdout}\n{result.stderr}"
 
     def service(self, *args: str) -> "subprocess.CompletedProcess[str]":
         """`python -m impl` with these arguments, in the copy, however it ends."""

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +50,31 @@ def readme_command(program: str, base_url: str) -> list[str]:
     [line] = [line for line in readme.splitlines() if line.startswith(f"{program} ")]
     assert "http://127.0.0.1:8000/" in line, line
     return shlex.split(line.replace("http://127.0.0.1:8000", base_url))
+
+
+@contextlib.asynccontextmanager
+async def row_locked(url: str, task_id: str) -> AsyncIterator[asyncpg.Connection]:
+    """A task's row locked FOR UPDATE by another connection's transaction
+    until the block ends, so that a write of the task waits meanwhile; the
+    connection, to look at the server with."""
+    connection = await asyncpg.connect(url)
+    try:
+        async with connection.transaction():
+            await connection.execute(
+                "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE", uuid.UUID(task_id)
+            )
+            yield connection
+    finally:
+        await connection.close()
+
+
+async def lock_waits(connection: asyncpg.Connection) -> int:
+    """How many statements of the connection's database wait for a lock."""
+    count: int = await connection.fetchval(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    return count
 
 
 def free_port() -> int:

@@ -177,18 +177,9 @@ def test_make_check_names_a_breaking_edit_before_any_type_error(
     scratch.edit_contract(require_description)
     scratch.run("make generate")
 
-    result = subprocess.run(
-        ["make", "check"],
-        cwd=scratch.root,
-        env=scratch.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    returncode, output = scratch.attempt("make check")
 
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output
+    assert returncode != 0, output
     assert "has breaking changes" in output, output
     assert "description" in output.partition("has breaking changes")[0], output
     assert "mypy" not in output, output

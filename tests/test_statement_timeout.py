@@ -7,7 +7,6 @@ Retry-After, nothing it began is written, and the pool serves on.
 import asyncio
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import asyncpg
@@ -16,7 +15,15 @@ import pytest
 
 from impl.http.errors import database_error_status
 from impl.settings import Settings
-from tests.support import Api, Database, Keys, LiveServer, changed
+from tests.support import (
+    Api,
+    Database,
+    Keys,
+    LiveServer,
+    changed,
+    lock_waits,
+    row_locked,
+)
 from tests.test_pooler import pgbouncer
 
 __all__ = ["pgbouncer"]
@@ -51,12 +58,7 @@ def test_a_statement_past_the_timeout_is_cancelled_and_answers_503(
         began = time.monotonic()
 
         async def hold_the_row() -> None:
-            connection = await asyncpg.connect(db.url)
-            async with connection.transaction():
-                await connection.execute(
-                    "SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE",
-                    uuid.UUID(task["id"]),
-                )
+            async with row_locked(db.url, task["id"]) as connection:
                 patch = threading.Thread(
                     target=lambda: answered.append(
                         waiter.patch(task["id"], {"title": "late"})
@@ -65,11 +67,7 @@ def test_a_statement_past_the_timeout_is_cancelled_and_answers_503(
                 patch.start()
                 await asyncio.to_thread(patch.join, 10)
                 # Still holding the lock: the statement is gone, not waiting.
-                waiting = await connection.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-            await connection.close()
+                waiting = await lock_waits(connection)
             assert waiting == 0
 
         asyncio.run(hold_the_row())

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from tools.openapi import METHODS, Node, resolve
+from tools.openapi import METHODS, Node, operations, resolve
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else")
@@ -71,26 +71,16 @@ def examples(spec: Node) -> Iterator[tuple[str, Node, Any]]:
     for kind in ("requestBodies", "responses"):
         for name, node in components.get(kind, {}).items():
             yield from _of_content(spec, f"#/components/{kind}/{name}", node)
-    for path, item in spec.get("paths", {}).items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            at = f"{method.upper()} {path}"
-            for parameter in [
-                *item.get("parameters", []),
-                *operation.get("parameters", []),
-            ]:
-                if "$ref" not in parameter:
-                    yield from _of_holder(
-                        spec, f"{at} parameter {parameter['name']}", parameter
-                    )
-            if "requestBody" in operation:
-                yield from _of_content(
-                    spec, f"{at} requestBody", operation["requestBody"]
-                )
-            for status, response in operation.get("responses", {}).items():
-                yield from _of_content(spec, f"{at} response {status}", response)
+    for path, method, operation in operations(spec):
+        at = f"{method.upper()} {path}"
+        for parameter in operation["parameters"]:
+            if "$ref" not in parameter:
+                where = f"{at} parameter {parameter['name']}"
+                yield from _of_holder(spec, where, parameter)
+        if "requestBody" in operation:
+            yield from _of_content(spec, f"{at} requestBody", operation["requestBody"])
+        for status, response in operation.get("responses", {}).items():
+            yield from _of_content(spec, f"{at} response {status}", response)
 
 
 def example_violations(spec: Node) -> list[str]:
