@@ -1,6 +1,6 @@
-"""The application, composed: the generated routes bound to the handlers,
-the services built once, FastAPI's stack with the operations innermost and
-the service's outer pass around it.
+"""The application, composed: the generated routes bound to the handlers
+and made the first routes of FastAPI's router, the services and plugins
+built once, and the service's own concerns around FastAPI's stack.
 
 `create_app()` is the ASGI factory (`uvicorn impl.app:create_app --factory`).
 """
@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from generated import routes
 from generated.facts import TITLE, VERSION
 from generated.routes import OPERATIONS, build_routes
-from impl import dependencies, metrics, tracing
+from impl import dependencies
 from impl.auth.verifier import build_verifier, check_callers
 from impl.contexts import (
     PublicContext,
@@ -26,21 +27,20 @@ from impl.contexts import (
 )
 from impl.db import embedded, migrate
 from impl.db.database import open_database
-from impl.drain import Drain
+from impl.drain import ClosingWhileDraining, Drain
 from impl.http import contract, docs, errors
+from impl.http.conformance import ContractCheck
 from impl.http.cors import CrossOrigin
-from impl.http.edge import Edge, Service
-from impl.http.logs import AccessLog
-from impl.http.operations import Operations
-from impl.http.undocumented import UndocumentedStatuses
+from impl.http.edge import Service
+from impl.http.logs import AccessLines, AccessLog, RequestIds
+from impl.metrics import Metrics, MetricsConfig
 from impl.probes import Probes
-from impl.rate_limit import build_limiter
+from impl.rate_limit import RateLimitConfig, build_limiter
 from impl.settings import Settings
 from impl.tasks import idempotency
 from impl.tasks.handlers import TaskHandlers
-from impl.tracing import ServerSpans
-from runtime.dependencies import Registered
-from runtime.routes import OperationRoute
+from impl.tracing import Tracing, TracingConfig
+from runtime.routes import OperationRoute, OperationsFirst
 
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
@@ -80,22 +80,22 @@ def create_app(settings: Settings | None = None) -> Service:
     settings = settings or Settings.from_env()
     services = Services(
         verifier=build_verifier(settings),
-        limiter=build_limiter(settings),
+        limiter=build_limiter(RateLimitConfig.of(settings)),
         drain=Drain(settings.shutdown_drain_seconds),
-        dependencies=(
-            Registered(dependencies.DEPENDENCIES) if dependencies.DEPENDENCIES else None
-        ),
     )
-    tracer_provider = tracing.build_provider(settings)
+    tracing = Tracing(TracingConfig.of(settings))
+    metrics = Metrics(MetricsConfig(settings.metrics_enabled))
     access_log = AccessLog(settings.access_log, settings.log_json)
+    operation_routes = bind_routes(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for route in operation_routes:
+            route.depend_on(app.router.dependencies, app)
         url = settings.database_url or embedded.start(settings.data_dir)
         if settings.migrate_on_startup:
             await migrate.upgrade_url(settings, url)
-        tracer = tracing.tracer_of(tracer_provider)
-        async with open_database(settings, url, tracer) as database:
+        async with open_database(settings, url, tracing.tracer) as database:
             services.database = database
             # What is alive now (modules, schemas, compiled statements) lives
             # as long as the process. Frozen, it is out of the collector's
@@ -113,20 +113,16 @@ def create_app(settings: Settings | None = None) -> Service:
                 asyncio.create_task(
                     database.open_spare(settings.db_connections_per_user + 1)
                 ),
+                asyncio.create_task(metrics.serve(database.connections)),
             ]
-            if settings.metrics_enabled:
-                background.append(
-                    asyncio.create_task(metrics.sample_forever(database.connections))
-                )
             try:
                 yield
             finally:
                 for task in background:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
-                metrics.worker_stopped()
-                if tracer_provider is not None:
-                    tracer_provider.shutdown()
+                metrics.stopped()
+                tracing.stopped()
                 services.database = None
 
     app = Service(
@@ -137,33 +133,35 @@ def create_app(settings: Settings | None = None) -> Service:
         title=TITLE,
         version=VERSION,
         lifespan=lifespan,
+        dependencies=dependencies.DEPENDENCIES,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
     app.state.services = services
-    operation_routes = bind_routes(settings)
-    # FastAPI's router knows them too, so that another method at their paths
-    # gets 405 and a trailing slash a redirect. They are Starlette routes
-    # that FastAPI keeps as they are (include_router would rebuild them and
-    # add HEAD to every GET).
+    # The operations are the router's first routes: FastAPI's router finds
+    # them, answers 405 for another method at their paths and redirects a
+    # trailing slash, and its exception middleware answers what they raise.
+    # They are Starlette routes that FastAPI keeps as they are
+    # (include_router would rebuild them and add HEAD to every GET).
     app.router.routes.extend(operation_routes)
+    # Starlette's own hook for a router's middleware (Router(middleware=...)).
+    app.router.middleware_stack = OperationsFirst(
+        app.router.app, app.router, operation_routes
+    )
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(app)
-    # First, so the innermost: every middleware added after it wraps it.
-    app.add_middleware(
-        Operations,
-        routes=operation_routes,
-        undocumented=UndocumentedStatuses(settings.strict_contract),
-    )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))
-    app.edge = Edge(
-        drain=services.drain,
-        access_log=access_log,
-        durations=metrics.RequestDurations() if settings.metrics_enabled else None,
-        spans=None if tracer_provider is None else ServerSpans(tracer_provider),
-    )
+    # The service's own concerns, outermost first, around FastAPI's stack.
+    app.concerns = [
+        Middleware(RequestIds),
+        Middleware(ClosingWhileDraining, drain=services.drain),
+        *tracing.middleware,
+        *([Middleware(AccessLines, log=access_log)] if access_log.enabled else []),
+        *metrics.middleware,
+        Middleware(ContractCheck, strict=settings.strict_contract),
+    ]
     return app

@@ -1,13 +1,12 @@
 """What the app builds once (`Services`), and the contexts handlers receive:
 who is calling, its access to the database, and what the app's
-dependencies (impl/dependencies.py) yielded.
+dependencies (impl/dependencies.py) yielded, entered before the context.
 
 `request_context` serves the operations the contract secures: it
 authenticates first, so nothing else is looked at for an anonymous caller,
 then counts the request against the caller's rate limit, then waits for a
 place in the caller's lane (at most DB_CONNECTIONS_PER_USER of a user's
-requests run at once in a worker: impl/db/turns.py), then enters the
-dependencies. `public_context` serves the probes (`security: []`). Both are
+requests run at once in a worker: impl/db/turns.py). `public_context` serves the probes (`security: []`). Both are
 async generators, entered around the handler and the sending of its
 response: whatever happens, the access is closed when the request is over.
 """
@@ -20,7 +19,7 @@ from impl.db.database import Database, DatabaseAccess
 from impl.drain import Drain
 from impl.rate_limit import Limiter
 from runtime.call import Call
-from runtime.dependencies import NONE, Dependencies, Registered
+from runtime.dependencies import Dependencies
 
 
 @dataclass(slots=True)
@@ -31,8 +30,6 @@ class Services:
     verifier: Verifier
     limiter: Limiter
     drain: Drain
-    dependencies: Registered | None
-    """None where impl/dependencies.py registers none."""
     database: Database | None = None
     """Opened by the app's lifespan, closed when it ends."""
 
@@ -53,7 +50,7 @@ class RequestContext:
     """The authenticated caller; always equal to the path's user_id."""
     db: DatabaseAccess
     deps: Dependencies
-    """What each dependency of impl/dependencies.py yielded."""
+    """What each dependency of the app yielded (impl/dependencies.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +69,7 @@ async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     await database.enter_lane(user_id)
     access = DatabaseAccess(database)
     try:
-        if services.dependencies is None:
-            yield RequestContext(user_id=user_id, db=access, deps=NONE)
-        else:
-            async with services.dependencies.enter(call) as deps:
-                yield RequestContext(user_id=user_id, db=access, deps=deps)
+        yield RequestContext(user_id=user_id, db=access, deps=call.deps)
     finally:
         access.close()
         database.leave_lane(user_id)
@@ -87,10 +80,6 @@ async def public_context(call: Call) -> AsyncGenerator[PublicContext, None]:
     access = DatabaseAccess(services.open_database())
     draining = services.drain.draining
     try:
-        if services.dependencies is None:
-            yield PublicContext(db=access, draining=draining, deps=NONE)
-        else:
-            async with services.dependencies.enter(call) as deps:
-                yield PublicContext(db=access, draining=draining, deps=deps)
+        yield PublicContext(db=access, draining=draining, deps=call.deps)
     finally:
         access.close()

@@ -1,16 +1,13 @@
-"""The per-request dependencies every handler gets, registered here.
+"""The app's dependencies, as FastAPI declares them: `Depends()` of a
+function, here for every operation and every route of the app.
 
-Each is an async generator of the request (`runtime.call.Call`), like a
-FastAPI dependency with `yield`; a handler reads what it yielded as
-`ctx.deps[the_generator]`. They are entered in this order after the caller
-is authenticated and counted against the rate limit, and left in reverse
-order after the response is sent (after an error, once the handler's
-exception has been thrown in at their `yield`). README, "Extending the
-service", shows one.
+They are handed to FastAPI (`FastAPI(dependencies=DEPENDENCIES)`), which
+keeps them on `app.router.dependencies`; the operations have FastAPI solve
+them (runtime/dependencies.py) before authentication, and tests replace
+one with `app.dependency_overrides`. A handler reads what one yielded as
+`ctx.deps[the_function]`. README, "Extending the service", shows one.
 """
 
-from typing import Any
+from fastapi import params
 
-from runtime.dependencies import Dependency
-
-DEPENDENCIES: tuple[Dependency[Any], ...] = ()
+DEPENDENCIES: list[params.Depends] = []

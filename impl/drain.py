@@ -5,7 +5,10 @@ served, for SHUTDOWN_DRAIN_SECONDS; only then does uvicorn's own graceful
 shutdown begin (stop accepting, finish what is in flight, close idle
 connections). Without the pause, a load balancer may send a request on a
 keep-alive connection at the moment uvicorn closes it, and that request
-fails. A second SIGTERM stops at once.
+fails. While it drains, every response says `Connection: close`
+(`ClosingWhileDraining`), so that clients and proxies stop reusing the
+connection and none is left idle for the stop to close under a request. A
+second SIGTERM stops at once.
 """
 
 import asyncio
@@ -14,6 +17,8 @@ import signal
 import threading
 from types import FrameType
 from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +53,26 @@ class Drain:
             return None
 
         signal.signal(signal.SIGTERM, stop)
+
+
+CLOSE = (b"connection", b"close")
+
+
+class ClosingWhileDraining:
+    """`Connection: close` on every response while the process drains."""
+
+    def __init__(self, app: ASGIApp, *, drain: Drain) -> None:
+        self.app = app
+        self.drain = drain
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.drain.draining:
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), CLOSE]
+            await send(message)
+
+        await self.app(scope, receive, closing)

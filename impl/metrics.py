@@ -13,7 +13,9 @@ live in the process.
 
 import asyncio
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from prometheus_client import (
@@ -25,7 +27,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
-from starlette.types import Scope
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPROCESS_DIR_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 MULTIPROCESS: Final = bool(os.environ.get(MULTIPROCESS_DIR_VARIABLE))
@@ -140,14 +143,60 @@ class RequestDurations:
     (never the path, so no user id becomes a label; empty when no route
     matched) and status."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
         # A labelled child per method, route and status: labels() costs a
         # lock and a lookup that a request need not pay each time.
         self._children: dict[tuple[str, str, int], Histogram] = {}
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = REQUEST_DURATION.labels(*key)
-        child.observe(seconds)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, seen)
+        finally:
+            route = str(getattr(scope.get("route"), "path", ""))
+            key = (method_of(scope), route, status)
+            child = self._children.get(key)
+            if child is None:
+                child = self._children[key] = REQUEST_DURATION.labels(*key)
+            child.observe(time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    enabled: bool
+    """GET /metrics, and the recording behind it (METRICS_ENABLED)."""
+
+
+class Metrics:
+    """The metrics, as a plugin of the app: the request durations' piece
+    among the service's middleware, and the pool's and the event loop's
+    sampling while the app serves. The counters of what other rooms do
+    (JWKS fetches, refusals, statements) are module-level, as
+    prometheus_client has them."""
+
+    def __init__(self, config: MetricsConfig) -> None:
+        self.config = config
+
+    @property
+    def middleware(self) -> list[Middleware]:
+        return [Middleware(RequestDurations)] if self.config.enabled else []
+
+    async def serve(self, connections: Callable[[], tuple[int, int]]) -> None:
+        """What runs while the app serves: the sampling."""
+        if self.config.enabled:
+            await sample_forever(connections)
+
+    def stopped(self) -> None:
+        worker_stopped()

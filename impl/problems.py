@@ -8,6 +8,8 @@ becomes an `application/problem+json` response is impl/http/errors.py's.
 
 from collections.abc import Mapping, Sequence
 
+from fastapi import HTTPException
+
 from generated.facts import PROBLEMS, ProblemName
 
 __all__ = [
@@ -34,8 +36,13 @@ def retry_after() -> dict[str, str]:
     return {"Retry-After": RETRY_AFTER_SECONDS}
 
 
-class Problem(Exception):
-    """A named problem, with the detail and headers the client should see."""
+class Problem(HTTPException):
+    """A named problem, with the detail and headers the client should see.
+
+    It is FastAPI's HTTPException, as FastAPI code expects of an error
+    answer: a dependency that catches `HTTPException` sees its
+    `status_code`. Its own exception handler (impl/http/errors.py) answers
+    it, unless the app registers one for its class."""
 
     def __init__(
         self,
@@ -44,7 +51,7 @@ class Problem(Exception):
         headers: Mapping[str, str] | None = None,
         errors: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        super().__init__(detail)
+        super().__init__(PROBLEMS[name].status, detail, dict(headers or {}))
         self.name = name
         self.detail = detail
         self.headers = dict(headers or {})
@@ -53,7 +60,7 @@ class Problem(Exception):
 
     @property
     def status(self) -> int:
-        return PROBLEMS[self.name].status
+        return self.status_code
 
 
 class Unauthorized(Problem):

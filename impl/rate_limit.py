@@ -262,14 +262,28 @@ class RateLimiter:
             )
 
 
-def build_limiter(settings: Settings) -> Limiter:
-    if settings.rate_limit.lower() == "off":
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    rate: str
+    """RATE_LIMIT: limits' notation (`600/minute`), or `off`."""
+    redis_url: str
+    """REDIS_URL: the counters every instance shares; empty: this worker's."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> "RateLimitConfig":
+        return cls(settings.rate_limit, settings.redis_url)
+
+
+def build_limiter(config: RateLimitConfig) -> Limiter:
+    """The rate limit, as the request context counts each caller against it
+    once authenticated (impl/contexts.py)."""
+    if config.rate.lower() == "off":
         return Unlimited()
-    items = parse_many(settings.rate_limit)
+    items = parse_many(config.rate)
     storage: Storage
-    if settings.redis_url:
+    if config.redis_url:
         storage = PipelinedRedisStorage(
-            f"async+{settings.redis_url}",
+            f"async+{config.redis_url}",
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), retries=0),

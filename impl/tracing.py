@@ -19,6 +19,7 @@ one: FastAPI's own telemetry would then add a span per request with its
 import logging
 from collections.abc import Callable, Mapping
 from contextvars import Token
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context as context_api
@@ -38,6 +39,8 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.settings import Settings
 
@@ -76,15 +79,34 @@ class PresetTraceIds(RandomIdGenerator):
         return preset if preset is not None else super().generate_trace_id()
 
 
-def build_provider(settings: Settings) -> TracerProvider | None:
+@dataclass(frozen=True, slots=True)
+class TracingConfig:
+    """OpenTelemetry's own variables (see Settings)."""
+
+    endpoint: str
+    sampler: str
+    sampler_arg: float
+    service_name: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> "TracingConfig":
+        return cls(
+            settings.otel_exporter_otlp_endpoint.rstrip("/"),
+            settings.otel_traces_sampler,
+            settings.otel_traces_sampler_arg,
+            settings.otel_service_name,
+        )
+
+
+def build_provider(config: TracingConfig) -> TracerProvider | None:
     """The SDK's provider exporting to the OTLP endpoint, or None without one."""
-    endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/")
+    endpoint = config.endpoint
     if not endpoint:
         return None
-    sampler = SAMPLERS[settings.otel_traces_sampler](settings.otel_traces_sampler_arg)
+    sampler = SAMPLERS[config.sampler](config.sampler_arg)
     provider = TracerProvider(
         sampler=sampler,
-        resource=Resource.create({SERVICE_NAME: settings.otel_service_name}),
+        resource=Resource.create({SERVICE_NAME: config.service_name}),
         id_generator=PresetTraceIds(),
     )
     # The generic endpoint is a base: each signal has its own path under it.
@@ -95,9 +117,9 @@ def build_provider(settings: Settings) -> TracerProvider | None:
     logger.info(
         "tracing: OTLP/HTTP to %s, sampler %s (%s), service %s",
         endpoint,
-        settings.otel_traces_sampler,
-        settings.otel_traces_sampler_arg,
-        settings.otel_service_name,
+        config.sampler,
+        config.sampler_arg,
+        config.service_name,
     )
     return provider
 
@@ -168,6 +190,69 @@ class ServerSpans:
             span.set_status(StatusCode.ERROR)
         context_api.detach(token)
         span.end()
+
+
+class RequestSpans:
+    """The SERVER span of each sampled request, current while it runs."""
+
+    def __init__(self, app: ASGIApp, *, spans: ServerSpans) -> None:
+        self.app = app
+        self.spans = spans
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        span = self.spans.start(dict(scope["headers"]), method)
+        if span is None:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, seen)
+        finally:
+            # The operation's route, or the one FastAPI's router chose.
+            route = scope.get("route")
+            operation = getattr(route, "operation", None)
+            ServerSpans.end(
+                span,
+                str(getattr(route, "path", "")),
+                getattr(operation, "operation_id", ""),
+                method,
+                status,
+            )
+
+
+class Tracing:
+    """Tracing, as a plugin of the app: the request spans' piece among the
+    service's middleware, the tracer the database's statement spans use,
+    and the exporter flushed when the app stops. Without an endpoint it
+    adds nothing."""
+
+    def __init__(self, config: TracingConfig) -> None:
+        self.provider = build_provider(config)
+
+    @property
+    def tracer(self) -> Tracer | None:
+        return tracer_of(self.provider)
+
+    @property
+    def middleware(self) -> list[Middleware]:
+        if self.provider is None:
+            return []
+        return [Middleware(RequestSpans, spans=ServerSpans(self.provider))]
+
+    def stopped(self) -> None:
+        if self.provider is not None:
+            self.provider.shutdown()
 
 
 def recording() -> bool:

@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
+from runtime.dependencies import NONE, Dependencies
+
 if TYPE_CHECKING:
     from runtime.operations import Operation
 
@@ -23,7 +25,7 @@ class Call:
     __slots__ = (
         "_pairs",
         "_query",
-        "answered",
+        "deps",
         "headers",
         "operation",
         "path_params",
@@ -51,9 +53,8 @@ class Call:
         verifier, the limiter)."""
         self.headers = headers
         """The request's headers, by lowercase name: `dict(scope["headers"])`."""
-        self.answered = False
-        """Whether the response has been sent: an error raised after that (a
-        dependency's teardown failing) can no longer be answered."""
+        self.deps: Dependencies = NONE
+        """What the app's dependencies yielded (runtime/dependencies.py)."""
         self._query: dict[str, str] | None = None
         self._pairs: list[tuple[str, str]] | None = None
 

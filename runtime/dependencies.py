@@ -1,60 +1,118 @@
-"""Per-request dependencies: FastAPI's dependencies with `yield`, for
-handlers that take a typed context instead of `Depends` parameters.
+"""The app's dependencies, solved by FastAPI for every operation.
 
-A dependency is an async generator of the `Call`: what it yields, the
-handler reads from its context by the dependency itself
-(`ctx.deps[audit_trail]`, typed as the generator yields it). Its code
-after `yield` runs once the response is sent; if the handler raised, the
-exception is thrown in at the `yield` first, as FastAPI does, so that the
-dependency can see it, and the error is answered after the teardown.
+A dependency is registered as FastAPI has it, on the app:
+`FastAPI(dependencies=[Depends(audit_trail)])` (impl/dependencies.py lists
+the service's), and overridden as FastAPI has it:
+`app.dependency_overrides[audit_trail] = fake`. FastAPI's own solver
+(`solve_dependencies`) enters them for an operation as for one of its
+routes: sub-dependencies, `Request`, headers, sync ones in a thread. A
+dependency with `yield` runs its code after `yield` where FastAPI 0.163
+runs it: after the response is sent, or before the error answer when the
+request raised, the exception thrown in at its `yield` first; with
+`Depends(..., scope="function")`, before the response is sent.
+
+They are entered before authentication, as app-wide dependencies are
+before a route's own, so a dependency sees every answer, a 401 included. A
+handler reads what one yielded as `ctx.deps[audit_trail]`.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
-from runtime.call import Call
+from fastapi import params
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import (
+    get_parameterless_sub_dependant,
+    solve_dependencies,
+)
+from fastapi.exceptions import RequestValidationError
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 
 T = TypeVar("T")
 
-Dependency = Callable[[Call], AsyncIterator[T]]
-
 
 class Dependencies:
-    """What each dependency yielded for this request."""
+    """What each dependency yielded or returned for this request."""
 
     __slots__ = ("_values",)
 
     def __init__(self, values: dict[Any, Any]) -> None:
         self._values = values
 
-    def __getitem__(self, dependency: Dependency[T]) -> T:
+    def __getitem__(self, dependency: Callable[..., Any]) -> Any:
         try:
-            value: T = self._values[dependency]
+            return self._values[dependency]
         except KeyError:
             raise LookupError(
-                f"{dependency.__qualname__} is not a registered dependency: "
-                "add it to DEPENDENCIES in impl/dependencies.py"
+                f"{getattr(dependency, '__qualname__', dependency)} is not a "
+                "dependency of the app: add Depends() of it to DEPENDENCIES in "
+                "impl/dependencies.py"
             ) from None
-        return value
 
 
 NONE = Dependencies({})
 
+Serve = Callable[[Dependencies, Callable[[], Awaitable[None]] | None], Awaitable[None]]
+"""An operation served with the dependencies' values, and what to await
+once the handler has returned, before its answer is sent."""
 
-class Registered:
-    """The dependencies every request enters, in order."""
 
-    def __init__(self, dependencies: Sequence[Dependency[Any]]) -> None:
-        self._entered = tuple(
-            (dependency, asynccontextmanager(dependency)) for dependency in dependencies
-        )
+class AppDependencies:
+    """The app's dependencies for one operation's path."""
 
-    @asynccontextmanager
-    async def enter(self, call: Call) -> AsyncIterator[Dependencies]:
-        """Each dependency entered in order, and left in reverse order."""
-        async with AsyncExitStack() as stack:
-            values = {}
-            for dependency, enter in self._entered:
-                values[dependency] = await stack.enter_async_context(enter(call))
-            yield Dependencies(values)
+    def __init__(
+        self, path: str, depends: Sequence[params.Depends], overrides: object
+    ) -> None:
+        self._calls = [d.dependency for d in depends]
+        subs = []
+        for index, one in enumerate(depends):
+            sub = get_parameterless_sub_dependant(depends=one, path=path)
+            sub.name = f"_{index}"
+            subs.append(sub)
+        self._dependant = Dependant(path=path, dependencies=subs)
+        self._overrides = overrides
+        """What has `dependency_overrides` (the app)."""
+
+    async def around(
+        self, scope: Scope, receive: Receive, send: Send, serve: Serve
+    ) -> None:
+        """Solve them, `serve`, and leave them as FastAPI's route does
+        (fastapi.routing.request_response: the request's stack, inside it
+        the function's, closed before the answer is sent). Where a
+        dependency swallows the error `serve` raised, the error is raised
+        all the same, to be answered: FastAPI would answer 500."""
+        request = Request(scope, receive, send)
+        raised: list[BaseException] = []
+
+        async def serving(
+            deps: Dependencies, returned: Callable[[], Awaitable[None]] | None
+        ) -> None:
+            try:
+                await serve(deps, returned)
+            except BaseException as error:
+                raised.append(error)
+                raise
+
+        async with AsyncExitStack() as request_stack:
+            scope["fastapi_inner_astack"] = request_stack
+            async with AsyncExitStack() as function_stack:
+                scope["fastapi_function_astack"] = function_stack
+                solved = await solve_dependencies(
+                    request=request,
+                    dependant=self._dependant,
+                    dependency_overrides_provider=self._overrides,
+                    async_exit_stack=request_stack,
+                    embed_body_fields=False,
+                )
+                if solved.errors:
+                    raise RequestValidationError(solved.errors)
+                values = {
+                    call: solved.values[f"_{index}"]
+                    for index, call in enumerate(self._calls)
+                    if call is not None
+                }
+                await serving(Dependencies(values), function_stack.aclose)
+        if raised:
+            raise raised[0]

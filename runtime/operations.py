@@ -1,5 +1,6 @@
 """An operation of a contract, as its generated table states it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -28,12 +29,18 @@ class Operation:
     success_media_type: str | None
     """The success response's media type: `application/json`, or another
     for a body that is not JSON."""
-    statuses: tuple[int, ...]
+    responses: Mapping[int, type[BaseModel] | None]
+    """Each status the contract documents, and the model of its JSON body
+    (None for no body, or one that is not JSON)."""
     security: list[dict[str, list[str]]]
     subject: str | None
     """The path parameter the caller's token subject must equal, the one the
     contract marks `x-token-subject`; None where no parameter names the
     caller."""
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return tuple(self.responses)
 
     @property
     def public(self) -> bool:

@@ -1,24 +1,27 @@
-"""The route of an operation: found by method and path, served from the scope.
+"""The route of an operation, one of FastAPI's router's routes.
 
 Each generated route does what FastAPI would do for its operation, in the
-same order and with the same errors, without its per-request dependency
-solving and without Starlette's Request and Response objects: it reads
-what it needs from the ASGI scope (a `Call`), enters the context
-(authentication first, then the app's dependencies), reads the body into
-its model, validates every parameter at once with one prebuilt model,
-calls the handler, and sends what the handler returns, all inside the
-context, so that a dependency's teardown runs after the response.
-`OperationRouter` finds a request's operation by method and path.
+same order and with the same errors, without Starlette's Request and
+Response objects: it reads what it needs from the ASGI scope (a `Call`),
+enters the app's dependencies (FastAPI's solver, runtime/dependencies.py)
+where the app has any, then the operation's context (authentication
+first), reads the body into its model, validates every parameter at once
+with one prebuilt model, calls the handler, and sends what the handler
+returns, all inside the context. What it raises goes up to the app's
+exception middleware, as from any route.
 """
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from fastapi import params
+from starlette._utils import get_route_path
+from starlette.routing import Match, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.binding import check_handlers
 from runtime.call import Call
+from runtime.dependencies import NONE, AppDependencies, Dependencies
 from runtime.operations import Operation
 from runtime.reading import read_body, read_parameters
 from runtime.replies import answer_of, send_answer
@@ -36,10 +39,8 @@ Context = Callable[[Call], AsyncGenerator[Any, None]]
 class OperationRoute(Route):
     """The route of one operation: its path, its one method, its contract.
 
-    `serve(call, send)` runs it; errors are raised, for the app to map. As a
-    Starlette route it also tells the app's router that its path exists
-    (405 for another method, a redirect for a trailing slash), and serves
-    the operation where a router dispatches to it.
+    Starlette's route matching finds it, answers 405 for another method at
+    its path, and calls its ASGI app (`_app`), which serves the operation.
     """
 
     def __init__(
@@ -51,23 +52,78 @@ class OperationRoute(Route):
     ) -> None:
         super().__init__(
             operation.path,
-            self._serve,
+            handler,
             methods=[operation.method],
             name=operation.operation_id,
         )
         # Starlette adds HEAD to every GET; the contract has no HEAD.
         self.methods = {operation.method}
+        self.app = self._app
         self.operation = operation
         self.handler = handler
         self.context = context
         self.max_body_bytes = max_body_bytes
+        self.dependencies: AppDependencies | None = None
+        """The app's dependencies, once `depend_on` has them."""
         self._names = tuple(parameter.name for parameter in operation.parameters)
         media_type = operation.success_media_type or "application/json"
         self._content_type = (b"content-type", media_type.encode("latin-1"))
 
-    async def serve(self, call: Call, send: Send) -> None:
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's match by path and method, naming the route in the
+        scope (`scope["route"]`) for what wraps the router: the contract
+        check, the metrics, the span. The contract's path parameters are
+        strings, which Starlette's convertors leave as they are."""
+        if scope["type"] == "http":
+            found = self.path_regex.match(get_route_path(scope))
+            if found is not None:
+                child = {
+                    "endpoint": self.endpoint,
+                    "path_params": found.groupdict(),
+                    "route": self,
+                }
+                if scope["method"] == self.operation.method:
+                    return Match.FULL, child
+                return Match.PARTIAL, child
+        return Match.NONE, {}
+
+    def depend_on(self, depends: Sequence[params.Depends], overrides: object) -> None:
+        """Enter these dependencies of the app (`FastAPI(dependencies=...)`)
+        for every request, overridden by `overrides.dependency_overrides`."""
+        self.dependencies = (
+            AppDependencies(self.path, depends, overrides) if depends else None
+        )
+
+    async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call = Call(
+            self.operation,
+            scope,
+            receive,
+            scope["path_params"],
+            scope["app"].state,
+            dict(scope["headers"]),
+        )
+        if self.dependencies is None:
+            await self.serve(call, send, NONE, None)
+            return
+
+        async def serve(
+            deps: Dependencies, returned: Callable[[], Awaitable[None]] | None
+        ) -> None:
+            await self.serve(call, send, deps, returned)
+
+        await self.dependencies.around(scope, receive, send, serve)
+
+    async def serve(
+        self,
+        call: Call,
+        send: Send,
+        deps: Dependencies,
+        returned: Callable[[], Awaitable[None]] | None,
+    ) -> None:
         """Enter the context, read the body and the parameters, call the
-        handler and send its answer, all inside the context.
+        handler, await `returned`, and send the handler's answer, all inside
+        the context.
 
         The context's generator is driven as `contextlib.asynccontextmanager`
         drives one (the error thrown in at its `yield`, its end awaited),
@@ -76,6 +132,7 @@ class OperationRoute(Route):
         raised on all the same: every request gets an answer.
         """
         operation = self.operation
+        call.deps = deps
         contexts = self.context(call)
         ctx = await anext(contexts)
         try:
@@ -95,7 +152,8 @@ class OperationRoute(Route):
                     arguments[name] = getattr(values, name)
             reply = await self.handler(ctx, **arguments)
             answer = answer_of(reply, operation.success, self._content_type)
-            call.answered = True
+            if returned is not None:
+                await returned()
             await send_answer(send, answer)
         except BaseException as error:
             try:
@@ -108,18 +166,6 @@ class OperationRoute(Route):
         except StopAsyncIteration:
             return
         raise RuntimeError(f"{self.context.__name__} yielded twice")
-
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The route as an ASGI app, where a router dispatches to it."""
-        call = Call(
-            self.operation,
-            scope,
-            receive,
-            scope.get("path_params", {}),
-            scope["app"].state,
-            dict(scope["headers"]),
-        )
-        await self.serve(call, send)
 
 
 class SecurityBindingError(RuntimeError):
@@ -172,21 +218,31 @@ def routes_for(
     ]
 
 
-class OperationRouter:
-    """Finds the operation a request is for, by method and path alone: the
-    regular expressions of the routes' own paths, without a router's
-    per-request scope copies."""
+class OperationsFirst:
+    """The app's router, with the operations found first by method and path
+    (the regular expressions of their own paths, grouped by method), the
+    way its own loop would find them, without trying each route in turn;
+    every other request goes on to the router's own dispatch (the docs, 404,
+    405). It is the router's `middleware_stack`, directly in front of it,
+    inside FastAPI's exception middleware."""
 
-    def __init__(self, routes: list[OperationRoute]) -> None:
+    def __init__(self, app: ASGIApp, router: Router, routes: list[OperationRoute]):
+        self.app = app
+        self.router = router
         self._by_method: dict[str, list[OperationRoute]] = {}
         for route in routes:
             self._by_method.setdefault(route.operation.method, []).append(route)
 
-    def match(
-        self, method: str, path: str
-    ) -> tuple[OperationRoute, dict[str, str]] | None:
-        for route in self._by_method.get(method, ()):
-            found = route.path_regex.match(path)
-            if found is not None:
-                return route, found.groupdict()
-        return None
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = get_route_path(scope)
+            for route in self._by_method.get(scope["method"], ()):
+                found = route.path_regex.match(path)
+                if found is not None:
+                    scope["router"] = self.router
+                    scope["route"] = route
+                    scope["endpoint"] = route.endpoint
+                    scope["path_params"] = found.groupdict()
+                    await route.app(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

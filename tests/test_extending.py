@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
@@ -22,7 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from generated.models import Task, TaskCreate
 from generated.routes import OPERATIONS, GetTaskHeaders
 from impl import app as composed
-from impl import dependencies
 from impl.contexts import RequestContext
 from impl.db.database import DatabaseAccess, open_database
 from impl.probes import Probes
@@ -31,7 +30,6 @@ from impl.settings import Settings
 from impl.tasks.handlers import TaskHandlers
 from impl.tasks.statements import CREATE, new
 from runtime.binding import HandlerBindingError
-from runtime.call import Call
 from runtime.dependencies import NONE
 from runtime.operations import Operation
 from runtime.replies import Reply
@@ -146,6 +144,20 @@ async def raises_teapot(
     raise Teapot
 
 
+def gone(request: Request) -> JSONResponse:
+    """An answer of the app's own, in the contract's shape for a 404."""
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": f"nothing at {request.url.path}",
+        },
+        status_code=404,
+        media_type="application/problem+json",
+    )
+
+
 def test_an_exception_handler_answers_a_handlers_own_exception(
     settings: Settings, keys: Keys, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,13 +166,13 @@ def test_an_exception_handler_answers_a_handlers_own_exception(
     def extend(app: FastAPI) -> None:
         @app.exception_handler(Teapot)
         async def teapot(request: Request, exc: Teapot) -> JSONResponse:
-            return JSONResponse({"brewing": request.url.path}, status_code=418)
+            return gone(request)
 
     with serving(settings, keys, extend) as alice:
         response = alice.get(alice.new_task()["id"])
 
-    assert response.status_code == 418
-    assert response.json() == {"brewing": response.request.url.path}
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"nothing at {response.request.url.path}"
 
 
 def test_an_exception_handler_takes_over_a_problem_of_the_service(
@@ -169,13 +181,16 @@ def test_an_exception_handler_takes_over_a_problem_of_the_service(
     def extend(app: FastAPI) -> None:
         @app.exception_handler(NotFound)
         async def not_found(request: Request, exc: NotFound) -> JSONResponse:
-            return JSONResponse({"missing": True}, status_code=404)
+            return gone(request)
 
     with serving(settings, keys, extend) as alice:
-        response = alice.get("00000000-0000-4000-8000-000000000000")
+        response = alice.get(MISSING)
 
     assert response.status_code == 404
-    assert response.json() == {"missing": True}
+    assert response.json()["detail"] == f"nothing at /api/alice/tasks/{MISSING}"
+
+
+MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 class Events:
@@ -184,20 +199,25 @@ class Events:
     log: ClassVar[list[str]] = []
 
 
-async def audit_trail(call: Call) -> AsyncIterator[list[str]]:
+async def audit_trail(request: Request) -> AsyncIterator[list[str]]:
     """A dependency, as README's "Extending the service" writes one."""
-    Events.log.append(f"enter {call.operation.operation_id}")
+    Events.log.append(f"enter {request.method}")
     try:
         yield Events.log
-    except NotFound:
-        Events.log.append("saw NotFound")
+    except HTTPException as error:
+        Events.log.append(f"saw {error.status_code}")
         raise
     finally:
         Events.log.append("teardown")
 
 
+async def another_trail(request: Request) -> AsyncIterator[list[str]]:
+    Events.log.append("enter the override")
+    yield ["the override's"]
+
+
 class Sent:
-    """A middleware that logs when a response has been sent."""
+    """A pure-ASGI middleware that logs when the response has been sent."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -211,6 +231,12 @@ class Sent:
         await self.app(scope, receive, logged)
 
 
+async def passes(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    return await call_next(request)
+
+
 async def reads_the_trail(
     self: TaskHandlers, ctx: RequestContext, *, user_id: str, task_id: UUID
 ) -> Reply[Task, GetTaskHeaders]:
@@ -218,58 +244,112 @@ async def reads_the_trail(
     return await TaskHandlers.get_task(self, ctx, user_id=user_id, task_id=task_id)
 
 
+def with_both_middlewares(app: FastAPI) -> None:
+    """The audit trail on the app, `Sent` innermost, a BaseHTTPMiddleware
+    around it, and a plain FastAPI route beside the operations to compare
+    with."""
+    app.router.dependencies.append(Depends(audit_trail))
+    app.add_middleware(Sent)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=passes)
+
+    @app.get("/reports/{task_id}")
+    async def report(
+        task_id: str, trail: Annotated[list[str], Depends(audit_trail)]
+    ) -> dict[str, str]:
+        trail.append("handler")
+        if task_id == MISSING:
+            raise HTTPException(404)
+        return {"task_id": task_id}
+
+
 @pytest.fixture
 def with_audit_trail(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dependencies, "DEPENDENCIES", (audit_trail,))
     monkeypatch.setattr(composed.Handlers, "get_task", reads_the_trail)
     Events.log = []
 
 
+def trail_of(alice: Api, path: str) -> list[str]:
+    Events.log.clear()
+    alice.client.get(path)
+    return list(Events.log)
+
+
 @pytest.mark.usefixtures("with_audit_trail")
-def test_a_dependency_is_torn_down_after_the_response(
+def test_a_dependency_is_torn_down_where_fastapi_tears_it_down(
     settings: Settings, keys: Keys, db: Database
 ) -> None:
-    with serving(settings, keys, lambda app: app.add_middleware(Sent)) as alice:
+    """After the response is sent, or, when the request raised, after
+    seeing the error and before its answer: FastAPI's order (0.163, the
+    lock's), the same for an operation as for a route of FastAPI's own,
+    under a BaseHTTPMiddleware and a pure-ASGI middleware."""
+    with serving(settings, keys, with_both_middlewares) as alice:
+        task_id = alice.new_task()["id"]
+        found = trail_of(alice, f"/api/alice/tasks/{task_id}")
+        reported = trail_of(alice, f"/reports/{task_id}")
+        missing = trail_of(alice, f"/api/alice/tasks/{MISSING}")
+        missing_report = trail_of(alice, f"/reports/{MISSING}")
+
+    assert found == ["enter GET", "handler", "sent", "teardown"]
+    assert found == reported
+    assert missing == ["enter GET", "handler", "saw 404", "teardown", "sent"]
+    assert missing == missing_report
+
+
+def test_a_dependency_sees_the_status_of_every_refusal(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    """It is entered before authentication, as the app's dependencies are
+    before a route's own: the 401, the 403 and the 429 pass through it."""
+    limited = settings.model_copy(update={"rate_limit": "2/minute"})
+    Events.log = []
+    with serving(limited, keys, with_both_middlewares) as alice:
+        anonymous = alice.client.get(
+            "/api/alice/tasks", headers={"Authorization": ""}
+        ).status_code
+        others = alice.client.get("/api/bob/tasks").status_code
+        statuses = [alice.list().status_code for _ in range(3)]
+
+    assert (anonymous, others, statuses) == (401, 403, [200, 200, 429])
+    seen = [entry for entry in Events.log if entry.startswith("saw")]
+    assert seen == ["saw 401", "saw 403", "saw 429"]
+    assert Events.log.count("enter GET") == Events.log.count("teardown") == 5
+
+
+@pytest.mark.usefixtures("with_audit_trail")
+def test_dependency_overrides_replace_a_dependency_of_every_operation(
+    settings: Settings, keys: Keys, db: Database
+) -> None:
+    def extend(app: FastAPI) -> None:
+        with_both_middlewares(app)
+        app.dependency_overrides[audit_trail] = another_trail
+
+    with serving(settings, keys, extend) as alice:
         task_id = alice.new_task()["id"]
         Events.log.clear()
         assert alice.get(task_id).status_code == 200
 
-    assert Events.log == ["enter getTask", "handler", "sent", "teardown"]
+    assert Events.log == ["enter the override", "sent"]
 
 
-@pytest.mark.usefixtures("with_audit_trail")
-def test_a_dependency_sees_the_error_and_is_torn_down_before_its_answer(
-    settings: Settings, keys: Keys, db: Database
-) -> None:
-    with serving(settings, keys, lambda app: app.add_middleware(Sent)) as alice:
-        assert alice.get("00000000-0000-4000-8000-000000000000").status_code == 404
-
-    assert Events.log == [
-        "enter getTask",
-        "handler",
-        "saw NotFound",
-        "teardown",
-        "sent",
-    ]
-
-
-async def swallows_errors(call: Call) -> AsyncIterator[list[str]]:
+async def swallows_errors(request: Request) -> AsyncIterator[list[str]]:
     try:
         yield Events.log
-    except NotFound:
-        Events.log.append("swallowed NotFound")
+    except HTTPException:
+        Events.log.append("swallowed")
 
 
 def test_a_dependency_that_swallows_the_error_still_gets_it_answered(
-    settings: Settings, keys: Keys, db: Database, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, keys: Keys, db: Database
 ) -> None:
-    monkeypatch.setattr(dependencies, "DEPENDENCIES", (swallows_errors,))
     Events.log = []
 
-    with serving(settings, keys) as alice:
-        response = alice.get("00000000-0000-4000-8000-000000000000")
+    def extend(app: FastAPI) -> None:
+        app.router.dependencies.append(Depends(swallows_errors))
 
-    assert Events.log == ["swallowed NotFound"]
+    with serving(settings, keys, extend) as alice:
+        response = alice.get(MISSING)
+
+    assert Events.log == ["swallowed"]
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
 

@@ -2,26 +2,21 @@
 
 Handlers and contexts raise a `Problem` (impl/problems.py), or let the
 routes, FastAPI, Starlette and the database raise their own exceptions;
-`answer_for` turns each into `application/problem+json` with the status the
-contract documents for it, in place on the operations' path
-(impl/http/operations.py) and, through the exception handlers `install`
-registers, for FastAPI everywhere else. An exception handler the app's
-user registers for a kind of error takes precedence (`app_handler_for`).
-Database errors are mapped by SQLSTATE.
+`answer_for` turns each into `application/problem+json`, through the
+exception handlers `install` registers with the app: Starlette's exception
+middleware looks them up for an operation as for any route, so a handler
+the app's user registers for a kind of error (`app.exception_handler`)
+takes precedence as it does everywhere. Database errors are mapped by
+SQLSTATE.
 """
 
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import partial
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -284,44 +279,12 @@ def response_of(answer: Answer) -> Response:
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:
-    """What FastAPI answers off the operations' path (the docs, an unknown
-    path, a method a path does not serve)."""
-    allowed = allowed_methods(request) if isinstance(exc, HTTPException) else ()
+    allowed = (
+        allowed_methods(request)
+        if isinstance(exc, HTTPException) and exc.status_code == 405
+        else ()
+    )
     return response_of(answer_for(exc, allowed))
-
-
-Handler = Callable[[Request, Exception], Awaitable[Response | None]]
-
-
-class ServerError:
-    """Where the app's `Exception` handler (FastAPI's server error
-    middleware's) is the app user's own, and no other is for the error."""
-
-
-SERVER_ERROR = ServerError()
-
-
-def app_handler_for(app: Starlette, error: Exception) -> Handler | ServerError | None:
-    """The exception handler the app's user registered for this error (with
-    `app.exception_handler`), the most specific one by class as Starlette
-    looks it up; None where this module answers it."""
-    handlers = app.exception_handlers
-    handler = None
-    if isinstance(error, HTTPException):
-        handler = handlers.get(error.status_code)
-    if handler is None:
-        for kind in type(error).__mro__:
-            if kind is not Exception and kind in handlers:
-                handler = handlers[kind]
-                break
-        else:
-            if handlers.get(Exception, _on_error) is not _on_error:
-                return SERVER_ERROR
-    if handler is None or handler is _on_error:
-        return None
-    if not inspect.iscoroutinefunction(handler):
-        return partial(run_in_threadpool, handler)
-    return cast(Handler, handler)
 
 
 def install(app: FastAPI) -> None:

@@ -1,11 +1,11 @@
 """Request ids and logging.
 
 Every response carries `X-Request-ID`: the caller's, when it sent a sane one,
-or a new one (impl/http/edge.py sets both). The id is in every log line
-written while the request runs, the access line included: one line per
-request (ACCESS_LOG, on by default), written by `AccessLog` rather than by
-uvicorn, once the response is sent. LOG_FORMAT=json switches to one JSON
-object per line.
+or a new one (`RequestIds`, the outermost of the service's middleware). The
+id is in every log line written while the request runs, the access line
+included: one line per request (ACCESS_LOG, on by default), written by
+`AccessLines` rather than by uvicorn, once the response is sent.
+LOG_FORMAT=json switches to one JSON object per line.
 """
 
 import asyncio
@@ -17,13 +17,14 @@ import time
 from contextvars import ContextVar
 from typing import Any, TextIO, cast
 
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.tracing import current_ids
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Echoed ids end up in logs: printable ASCII only, and not too long.
 SANE_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")
+REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 access_logger = logging.getLogger("impl.access")
 
@@ -34,6 +35,40 @@ def request_id_of(sent: bytes | None) -> str:
         return sent.decode("latin-1")
     # Unique, not secret: no system call for randomness per request.
     return f"{random.getrandbits(128):032x}"
+
+
+class RequestIds:
+    """Each request's id, in the log context while it runs and in its
+    response's `X-Request-ID`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = None
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_KEY:
+                given = value
+        current = request_id_of(given)
+        token = request_id.set(current)
+        header = (REQUEST_ID_KEY, current.encode())
+
+        async def identified(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers")
+                if type(headers) is list:
+                    headers.append(header)
+                else:
+                    message["headers"] = [*(headers or ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, identified)
+        finally:
+            request_id.reset(token)
 
 
 FLUSH_SECONDS = 0.25
@@ -60,9 +95,7 @@ class AccessLog:
         self._second = -1
         self._stamp = ""
 
-    def write(
-        self, scope: Scope, status: int, seconds: float, trace: tuple[str, str]
-    ) -> None:
+    def write(self, scope: Scope, status: int, seconds: float) -> None:
         query = scope.get("query_string", b"")
         target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
         client = scope.get("client") or ("-", 0)
@@ -73,7 +106,7 @@ class AccessLog:
         if self.stream is None:
             access_logger.info(message)
             return
-        trace_id, span_id = trace
+        trace_id, span_id = current_ids()
         if self.json_lines:
             line = json.dumps(
                 {
@@ -118,6 +151,33 @@ class AccessLog:
                 self.flush()
         finally:
             self.flush()
+
+
+class AccessLines:
+    """The access line of each request, written once its response is sent
+    (or once it failed: 500), with its status and duration."""
+
+    def __init__(self, app: ASGIApp, *, log: AccessLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, seen)
+        finally:
+            self.log.write(scope, status, time.perf_counter() - started)
 
 
 def _plain_stream(logger: logging.Logger) -> TextIO | None:

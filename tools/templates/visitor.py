@@ -181,7 +181,9 @@ def describe_operation(
             for name, header in responses[success].get("headers", {}).items()
             if name not in everywhere(spec)
         },
-        "statuses": sorted(responses),
+        "responses": {
+            code: model_name(spec, responses[code]) for code in sorted(responses)
+        },
         "subject": next(
             (
                 p["name"]
@@ -217,6 +219,12 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             for d in details.values()
             for key in ("body_model", "success_model")
             if d[key]
+        }
+        | {
+            model
+            for d in details.values()
+            for model in d["responses"].values()
+            if model
         }
         | {name for name in used if name[0].isupper() and name not in TYPE_IMPORTS}
     )

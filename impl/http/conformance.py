@@ -1,0 +1,126 @@
+"""Every answer to an operation, held to what the contract documents for it.
+
+Whoever produced the answer (the handler, an exception handler of the app,
+a middleware), its status must be one the operation documents. Strict
+(STRICT_CONTRACT, the test suite's setting), its JSON body must also
+validate against the model the contract gives that status, and an answer
+that fails either is replaced by a 500, which every test and
+schemathesis' not_a_server_error check fail on. Otherwise the client gets
+the answer as it is, and the log says so once per operation and status;
+only the status is looked at.
+
+It sits around FastAPI's whole stack, so that an exception handler's and a
+middleware's answers pass it too; the router has named the operation in
+the scope (`scope["route"]`) by the time the answer starts.
+"""
+
+import logging
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from impl.http.errors import problem_answer
+from runtime.operations import Operation
+from runtime.replies import send_answer
+from runtime.routes import OperationRoute
+
+logger = logging.getLogger(__name__)
+
+
+def _operation(scope: Scope) -> Operation | None:
+    """The operation the request is for; None for one the router answers
+    itself (another method at an operation's path: 405)."""
+    route = scope.get("route")
+    if isinstance(route, OperationRoute) and route.operation.method == scope["method"]:
+        return route.operation
+    return None
+
+
+class ContractCheck:
+    def __init__(self, app: ASGIApp, *, strict: bool) -> None:
+        self.app = app
+        self.strict = strict
+        self._logged: set[tuple[str, int]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+        elif self.strict:
+            await self._strictly(scope, receive, send)
+        else:
+            await self._leniently(scope, receive, send)
+
+    async def _leniently(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def checked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                operation = _operation(scope)
+                status = message["status"]
+                if operation is not None and status not in operation.responses:
+                    self._undocumented(operation, status)
+            await send(message)
+
+        await self.app(scope, receive, checked)
+
+    async def _strictly(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The answer held back until its last byte, then checked whole."""
+        held: list[Message] = []
+
+        async def holding(message: Message) -> None:
+            held.append(message)
+            if message["type"] == "http.response.body" and message.get(
+                "more_body", False
+            ):
+                return
+            if message["type"] == "http.response.body":
+                await self._release(scope, held, send)
+
+        await self.app(scope, receive, holding)
+
+    async def _release(self, scope: Scope, held: list[Message], send: Send) -> None:
+        start, *bodies = held
+        operation = _operation(scope)
+        if operation is not None and not self._conforms(
+            operation, start["status"], b"".join(m.get("body", b"") for m in bodies)
+        ):
+            await send_answer(send, problem_answer(500, "Internal Server Error"))
+            return
+        for message in held:
+            await send(message)
+
+    def _conforms(self, operation: Operation, status: int, body: bytes) -> bool:
+        if status == 500:
+            # An unhandled error, already logged as one.
+            return True
+        if status not in operation.responses:
+            self._undocumented(operation, status)
+            return False
+        model = operation.responses[status]
+        if model is None:
+            return True
+        try:
+            model.model_validate_json(body)
+        except ValidationError as error:
+            logger.error(
+                "%s answered %d with a body that does not match openapi.yaml's %s: %s",
+                operation.operation_id,
+                status,
+                model.__name__,
+                error,
+            )
+            return False
+        return True
+
+    def _undocumented(self, operation: Operation, status: int) -> None:
+        if status == 500:
+            return
+        seen = (operation.operation_id, status)
+        if seen in self._logged:
+            return
+        self._logged.add(seen)
+        logger.error(
+            "%s answered %d, a status openapi.yaml does not document for it:"
+            " document it among the operation's responses, or raise another"
+            " problem",
+            operation.operation_id,
+            status,
+        )
