@@ -6,9 +6,10 @@ dependencies (impl/dependencies.py) yielded, entered before the context.
 authenticates first, so nothing else is looked at for an anonymous caller,
 then counts the request against the caller's rate limit, then waits for a
 place in the caller's lane (at most DB_CONNECTIONS_PER_USER of a user's
-requests run at once in a worker: impl/db/turns.py). `public_context` serves the probes (`security: []`). Both are
-async generators, entered around the handler and the sending of its
-response: whatever happens, the access is closed when the request is over.
+requests run at once in a worker: impl/db/turns.py). `public_context`
+serves the probes (`security: []`). Both are async generators, entered
+around the handler and the sending of its response: whatever happens, the
+access is closed when the request is over.
 """
 
 from collections.abc import AsyncGenerator
