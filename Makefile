@@ -104,7 +104,7 @@ generate: $(SYNCED) ## Regenerate generated/ from openapi.yaml
 migrate: $(SYNCED) ## Bring DATABASE_URL's schema to the latest Alembic revision
 	$(BIN)/python -m impl.db.migrate upgrade
 
-revision: $(SYNCED) ## Write a migration for impl/db/tables.py: make revision MESSAGE="add due_at"
+revision: $(SYNCED) ## Write a migration for impl/tasks/tables.py: make revision MESSAGE="add due_at"
 	@test -n "$(MESSAGE)" || { echo 'say what it does: make revision MESSAGE="add due_at"'; exit 2; }
 	$(BIN)/python -m impl.db.migrate revision "$(MESSAGE)"
 

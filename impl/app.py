@@ -37,7 +37,7 @@ from impl.metrics import Metrics, MetricsConfig
 from impl.probes import Probes
 from impl.rate_limit import RateLimitConfig, build_limiter
 from impl.settings import Settings
-from impl.tasks import idempotency
+from impl.tasks import due_dates, idempotency, recurrence
 from impl.tasks.handlers import TaskHandlers
 from impl.tracing import Tracing, TracingConfig
 from runtime.routes import OperationRoute, OperationsFirst
@@ -152,7 +152,9 @@ def create_app(settings: Settings | None = None) -> Service:
     app.include_router(contract.router)
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
-    errors.install(app)
+    errors.install(
+        app, {**due_dates.CONSTRAINT_PROBLEMS, **recurrence.CONSTRAINT_PROBLEMS}
+    )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))
     # The service's own concerns, outermost first, around FastAPI's stack.

@@ -21,7 +21,6 @@ __all__ = [
     "PreconditionFailed",
     "Problem",
     "ProblemName",
-    "RecurrenceNeverOccurs",
     "ShuttingDown",
     "TaskQuotaExceeded",
     "Unauthorized",
@@ -110,18 +109,6 @@ class TaskQuotaExceeded(Problem):
             ProblemName.TASK_QUOTA_EXCEEDED,
             f"This user already has {max_tasks} tasks, the most allowed;"
             " delete one first.",
-        )
-
-
-class RecurrenceNeverOccurs(Problem):
-    def __init__(self, rule: str, due: str, years: int) -> None:
-        super().__init__(
-            ProblemName.RECURRENCE_NEVER_OCCURS,
-            f"The recurrence has no instance within {years} years of the task's"
-            " due date.",
-            errors=body_errors(
-                f"no instance of {rule} within {years} years of {due}", "recurrence"
-            ),
         )
 
 

@@ -146,8 +146,9 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     """GET /metrics, and the recording behind it."""
     strict_contract: bool = False
-    """Answer 500 for a problem whose status its operation does not document
-    (the test suite runs so); false: answer it, and log it once."""
+    """Answer 500 for an answer whose status its operation does not
+    document, or whose body its status's schema refuses (the test suite
+    runs so); false: answer it, and log an undocumented status once."""
     otel_exporter_otlp_endpoint: str = ""
     """The OTLP/HTTP base URL traces go to (`/v1/traces` is added); empty:
     no tracing at all."""

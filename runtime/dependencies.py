@@ -16,9 +16,9 @@ before a route's own, so a dependency sees every answer, a 401 included. A
 handler reads what one yielded as `ctx.deps[audit_trail]`.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from fastapi import params
 from fastapi.dependencies.models import Dependant
@@ -41,7 +41,20 @@ class Dependencies:
     def __init__(self, values: dict[Any, Any]) -> None:
         self._values = values
 
+    @overload
+    def __getitem__(self, dependency: Callable[..., AsyncIterator[T]]) -> T: ...
+
+    @overload
+    def __getitem__(self, dependency: Callable[..., Iterator[T]]) -> T: ...
+
+    @overload
+    def __getitem__(self, dependency: Callable[..., Awaitable[T]]) -> T: ...
+
+    @overload
+    def __getitem__(self, dependency: Callable[..., T]) -> T: ...
+
     def __getitem__(self, dependency: Callable[..., Any]) -> Any:
+        """What `dependency` yielded, returned or (async) returned, typed so."""
         try:
             return self._values[dependency]
         except KeyError:

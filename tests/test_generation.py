@@ -347,8 +347,8 @@ def test_contract_variants_generate_code_that_type_checks(tmp_path: Path) -> Non
 def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     from pydantic import BaseModel
 
-    from impl.db.tables import tasks
     from impl.tasks.binding import ColumnBindingError, check_columns
+    from impl.tasks.tables import tasks
 
     class TaskCreate(BaseModel):
         title: str
@@ -361,14 +361,14 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
     assert str(stopped.value) == (
         "openapi.yaml names what the database cannot hold: "
         "TaskCreate.sample_labels: add a `sample_labels` column to the table"
-        " `tasks` (impl/db/tables.py), then write its migration with"
+        " `tasks` (impl/tasks/tables.py), then write its migration with"
         ' `make revision MESSAGE="add sample_labels"`'
     )
 
 
 def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
     from impl.tasks.binding import ColumnBindingError, check_filters
-    from impl.tasks.statements import FILTERS
+    from impl.tasks.listing import FILTERS
     from runtime.parameters import Parameter
 
     [listing] = [o for o in OPERATIONS if o.operation_id == "listTasks"]
@@ -383,10 +383,11 @@ def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
 
     assert str(stopped.value) == (
         "listTasks' query parameter q filters nothing: add"
-        ' `"q": lambda value: <its condition>` to FILTERS in'
-        " impl/tasks/statements.py; listTasks' query parameter variant_before"
-        ' filters nothing: add `"variant_before": lambda value: <its condition>`'
-        " to FILTERS in impl/tasks/statements.py"
+        ' `"q": lambda tasks, value: <its condition>` to FILTERS in'
+        " impl/tasks/listing.py (or to its feature's room); listTasks' query"
+        " parameter variant_before filters nothing: add"
+        ' `"variant_before": lambda tasks, value: <its condition>` to FILTERS'
+        " in impl/tasks/listing.py (or to its feature's room)"
     )
     with pytest.raises(ColumnBindingError, match="FILTERS' variant_label is no"):
         check_filters([*FILTERS, "variant_label"], listing.parameters)

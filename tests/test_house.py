@@ -1,20 +1,24 @@
 """The house's rules: rooms import one way, no two modules import each other
-(however long the way round), and no module is too long to read.
+(however long the way round), no module is too long to read, the handlers'
+module holds handlers only, and the HTTP layer knows nothing of the domain.
 
 The rooms import each only from the rooms below it.
 
 Ground first: the runtime library, then the contract's generated facts, the
 shared vocabulary (settings, problems), the cross-cutting rooms, the
-database, auth and the limit, the contexts handlers receive, the handlers,
-HTTP, and on top the app that composes them. A module may import from its
+database, auth and the limit, the contexts handlers receive, the tasks'
+rooms (their tables among them), the migrations of those tables, HTTP, and
+on top the app that composes them. A module may import from its
 own room or a lower one; an import that runs back up a floor (and with it
 any two rooms importing each other) fails here, naming the line.
 """
 
 import ast
+import re
 from pathlib import Path
 
 from impl.settings import PROJECT_ROOT
+from tests.contract import CONTRACT
 
 ROOMS = (
     "runtime",
@@ -30,6 +34,7 @@ ROOMS = (
     "impl.dependencies",
     "impl.contexts",
     "impl.tasks",
+    "impl.db.alembic",
     "impl.probes",
     "impl.http",
     "impl.app",
@@ -40,6 +45,9 @@ PACKAGES = ("runtime", "generated", "impl")
 MAX_LINES = 350
 """The longest a handwritten module of runtime/ or impl/ may grow before it
 is split."""
+HANDLERS = PROJECT_ROOT / "impl" / "tasks" / "handlers.py"
+HANDLERS_MAX_LINES = 300
+"""The handlers' module holds handlers; a feature's workflow has a room."""
 
 
 def module_name(path: Path) -> str:
@@ -195,3 +203,108 @@ def test_no_module_of_runtime_or_impl_is_longer_than_max_lines() -> None:
     }
 
     assert long == {}, f"split these into rooms of their own: {long}"
+
+
+def test_the_handlers_module_holds_no_more_than_handlers() -> None:
+    assert HANDLERS.read_text().count("\n") <= HANDLERS_MAX_LINES
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+HTTP_SCHEMAS = ("Problem", "FieldError", "Health")
+"""What the HTTP layer answers with of its own: problems and health."""
+COMMON_WORDS = frozenset({"id", "name", "items", "count", "version"})
+"""Property names of the domain's schemas that every program uses."""
+
+
+def domain_names() -> frozenset[str]:
+    """The contract's schemas and their properties, as snake_case words,
+    but the HTTP layer's own and the common words."""
+    schemas = CONTRACT["components"]["schemas"]
+    http = {snake(n) for n in HTTP_SCHEMAS} | {
+        snake(p) for n in HTTP_SCHEMAS for p in schemas[n].get("properties", {})
+    }
+    found = {
+        snake(word)
+        for name, schema in schemas.items()
+        if name not in HTTP_SCHEMAS
+        for word in (name, *schema.get("properties", {}))
+    }
+    return frozenset(found - http - COMMON_WORDS)
+
+
+def _words(node: ast.AST, docstrings: set[int]) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute):
+        return [node.attr]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.alias):
+        return [*node.name.split("."), node.asname or ""]
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [] if id(node) in docstrings else re.findall(r"\w+", node.value)
+    return []
+
+
+def domain_names_in(path: Path, names: frozenset[str]) -> list[str]:
+    """Each identifier, imported name or string (documentation aside) of a
+    module that holds a domain name, a plural one too, as line: word."""
+    tree = ast.parse(path.read_text(), str(path))
+    # A string that stands as a statement is documentation (a docstring, an
+    # attribute's): it may say what the module serves.
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    pattern = re.compile(rf"(^|_)({'|'.join(sorted(map(re.escape, names)))})s?($|_)")
+    return [
+        f"{path.name}:{getattr(node, 'lineno', '?')}: {word}"
+        for node in ast.walk(tree)
+        for word in _words(node, docstrings)
+        if pattern.search(snake(word))
+    ]
+
+
+HTTP_ROOM = PROJECT_ROOT / "impl" / "http"
+
+
+def test_the_http_layer_knows_no_domain_names() -> None:
+    """Every rule of the domain's is answered through a Problem its room
+    raises or names (a CHECK constraint's), never spelled out here."""
+    names = domain_names()
+    assert {"task", "due_date", "recurrence", "tags"} <= names
+
+    found = [
+        finding
+        for path in sorted(HTTP_ROOM.rglob("*.py"))
+        for finding in domain_names_in(path, names)
+    ]
+
+    assert found == []
+
+
+def test_a_domain_name_in_the_http_layer_is_found(tmp_path: Path) -> None:
+    errors = HTTP_ROOM / "errors.py"
+    changed = tmp_path / "errors.py"
+    changed.write_text(
+        errors.read_text() + "\nfrom impl.tasks import due_dates\n"
+        'RULES = {"ck_tasks_one_due": "due_date and due_at are both set"}\n'
+    )
+
+    found = domain_names_in(changed, domain_names())
+
+    assert {finding.split(": ")[1] for finding in found} == {
+        "tasks",
+        "due_dates",
+        "ck_tasks_one_due",
+        "due_date",
+        "due_at",
+    }

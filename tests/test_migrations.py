@@ -1,4 +1,4 @@
-"""Alembic owns the schema: its latest revision is exactly impl/db/tables.py."""
+"""Alembic owns the schema: its latest revision is exactly impl/tasks/tables.py."""
 
 import asyncio
 

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 
 from impl.db.statements import Bound
-from impl.db.tables import tasks
+from impl.tasks.tables import tasks
 from tests import contract
 from tests.support import Api, Database, LiveServer
 
@@ -44,7 +44,7 @@ ORDER_KEEPING = {
     )
 }
 """The filters an index `(user_id, column, key, id)` serves in the order of
-every sort key, as impl/db/tables.py gives `completed`."""
+every sort key, as impl/tasks/tables.py gives `completed`."""
 
 SEED = """
 -- As many users as a real service has, so the planner prices the users

@@ -74,9 +74,9 @@ def test_a_nullable_sort_key_of_every_type_pages_both_ways(scratch: Scratch) -> 
     columns = "".join(
         f"    by_{kind}: {column}\n" for kind, (_, column) in KEYS.items()
     )
-    scratch.insert("impl/db/tables.py", "    version: int = Field(", columns)
+    scratch.insert("impl/tasks/tables.py", "    version: int = Field(", columns)
     scratch.insert(
-        "impl/db/tables.py",
+        "impl/tasks/tables.py",
         "from sqlmodel import Field, SQLModel\n",
         "from datetime import date\n\nfrom sqlalchemy import Date, Double\n",
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from generated.models import TaskSort
-from impl.tasks.statements import list_statement
+from impl.tasks.listing import list_statement
 from tests import contract
 from tests.support import Api, Database
 

@@ -56,8 +56,8 @@ HANDLER_PARAMETERS = """\
         min_effort: int | None,
 """
 FILTERS = """\
-    "label": lambda value: value == any_(tasks.c.labels),
-    "min_effort": lambda value: tasks.c.effort >= value,
+    "label": lambda tasks, value: value == any_(tasks.c.labels),
+    "min_effort": lambda tasks, value: tasks.c.effort >= value,
 """
 CONTRACT_TESTS = (
     "tests/test_patch.py tests/test_pagination.py tests/test_scale.py "
@@ -84,9 +84,9 @@ def test_a_list_field_a_sort_key_and_filters_need_no_test_edited(
     scratch: Scratch,
 ) -> None:
     scratch.edit_contract(add_fields)
-    scratch.insert("impl/db/tables.py", "    version: int = Field(", COLUMNS)
+    scratch.insert("impl/tasks/tables.py", "    version: int = Field(", COLUMNS)
     scratch.insert(
-        "impl/db/tables.py",
+        "impl/tasks/tables.py",
         "from sqlmodel import Field, SQLModel\n",
         "from sqlalchemy import ARRAY\n",
     )
@@ -95,13 +95,13 @@ def test_a_list_field_a_sort_key_and_filters_need_no_test_edited(
         "impl/tasks/handlers.py", "        sort: TaskSort,\n", HANDLER_PARAMETERS
     )
     scratch.insert(
-        "impl/tasks/statements.py",
-        '    "completed": lambda value: tasks.c.completed == value,\n',
+        "impl/tasks/listing.py",
+        '    "completed": lambda tasks, value: tasks.c.completed == value,\n',
         FILTERS,
         before=False,
     )
     scratch.insert(
-        "impl/tasks/statements.py",
+        "impl/tasks/listing.py",
         "from sqlalchemy import (\n",
         "from sqlalchemy import any_\n",
     )

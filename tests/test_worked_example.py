@@ -70,7 +70,7 @@ DUE_HANDLER_PARAMETER = """\
         remind_before: AwareDatetime | None,
 """
 DUE_FILTER = """\
-    "remind_before": lambda value: tasks.c.remind_at < value,
+    "remind_before": lambda tasks, value: tasks.c.remind_at < value,
 """
 DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add remind_at"']
 
@@ -135,7 +135,7 @@ def test_adding_an_enum_field_with_a_default_takes_the_readmes_steps(
         add_field(spec, EFFORT_FIELD, "effort", "normal")
 
     scratch.edit_contract(contract)
-    scratch.insert("impl/db/tables.py", "    version: int = Field(", EFFORT_COLUMN)
+    scratch.insert("impl/tasks/tables.py", "    version: int = Field(", EFFORT_COLUMN)
     run_steps(scratch, EFFORT_COMMANDS, "add_effort")
     scratch.check_and_test()
 
@@ -214,7 +214,7 @@ def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
         listing["parameters"] += yaml.safe_load(DUE_PARAMETER)
 
     scratch.edit_contract(contract)
-    scratch.insert("impl/db/tables.py", "    version: int = Field(", DUE_COLUMN)
+    scratch.insert("impl/tasks/tables.py", "    version: int = Field(", DUE_COLUMN)
     scratch.insert(
         "impl/tasks/handlers.py",
         "        q: str | None,\n",
@@ -222,8 +222,8 @@ def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
         before=False,
     )
     scratch.insert(
-        "impl/tasks/statements.py",
-        '    "completed": lambda value: tasks.c.completed == value,\n',
+        "impl/tasks/listing.py",
+        '    "completed": lambda tasks, value: tasks.c.completed == value,\n',
         DUE_FILTER,
         before=False,
     )

@@ -68,13 +68,13 @@ async def upgrade_url(settings: Settings, url: str) -> None:
 
 
 async def check(engine: AsyncEngine) -> None:
-    """Raise if the tables in impl/db/tables.py differ from the latest revision."""
+    """Raise if the tables in impl/tasks/tables.py differ from the latest revision."""
     async with engine.connect() as connection:
         await connection.run_sync(lambda sync: command.check(alembic_config(sync)))
 
 
 async def revision(engine: AsyncEngine, message: str) -> list[Path]:
-    """Autogenerate a revision from impl/db/tables.py; the files it wrote.
+    """Autogenerate a revision from impl/tasks/tables.py; the files it wrote.
 
     Autogenerate compares the tables with a database at the latest revision,
     so the database is brought there first (on a fresh clone, the embedded

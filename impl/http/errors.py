@@ -11,7 +11,7 @@ SQLSTATE.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -30,8 +30,7 @@ from impl.db.database import (
     is_lost_connection,
 )
 from impl.db.sqlstates import SqlState, SqlStateClass, sqlstate
-from impl.db.tables import ONE_DUE, RECURRENCE_NEEDS_DUE
-from impl.problems import Problem, ProblemName, body_errors, retry_after
+from impl.problems import Problem, ProblemName, retry_after
 from runtime.call import BodyTooLarge
 from runtime.replies import Answer
 
@@ -196,27 +195,18 @@ def database_error_status(exc: BaseException) -> int:
     return 500
 
 
-CONSTRAINT_PROBLEMS: dict[str, tuple[ProblemName, str, list[dict[str, str]]]] = {
-    ONE_DUE: (
-        ProblemName.DUE_DATE_AND_TIME,
-        "A task has a due_date or a due_at, not both.",
-        body_errors("due_date and due_at are both set", "due_date", "due_at"),
-    ),
-    RECURRENCE_NEEDS_DUE: (
-        ProblemName.RECURRENCE_NEEDS_DUE,
-        "A recurring task needs a due_date or a due_at.",
-        body_errors("the task has no due date to recur from", "recurrence"),
-    ),
-}
-"""The rules across a task's fields, which the table's CHECK constraints
-hold for every write (a merge patch's too): each its own problem type."""
+ConstraintProblems = Mapping[str, Callable[[], Problem]]
+"""The problem each CHECK constraint of the tables answers for, by the
+constraint's name: the rules across a task's fields, which the table holds
+for every write (a merge patch's too). Each feature's room lists its own;
+the app hands them all to `install`."""
 
 
-def _database_error(exc: Exception) -> Answer:
+def _database_error(exc: Exception, constraints: ConstraintProblems) -> Answer:
     status = database_error_status(exc)
-    rule = CONSTRAINT_PROBLEMS.get(getattr(exc, "constraint_name", None) or "")
+    rule = constraints.get(getattr(exc, "constraint_name", None) or "")
     if status == 422 and rule is not None:
-        return named_answer(rule[0], rule[1], errors=rule[2])
+        return answer_for(rule(), constraints)
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
         return named_answer(
@@ -245,7 +235,9 @@ def database_unavailable() -> Answer:
     )
 
 
-def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
+def answer_for(
+    exc: Exception, constraints: ConstraintProblems, allowed: Sequence[str] = ()
+) -> Answer:
     """The problem an exception raised while serving a request deserves;
     `allowed` is what a 405 names in Allow."""
     if isinstance(exc, Problem):
@@ -257,7 +249,7 @@ def answer_for(exc: Exception, allowed: Sequence[str] = ()) -> Answer:
     if isinstance(exc, HTTPException):
         return _http_exception(exc, allowed)
     if isinstance(exc, DRIVER_ERRORS):
-        return _database_error(exc)
+        return _database_error(exc, constraints)
     if isinstance(exc, DatabaseUnreachable):
         # Connecting fails below the driver (refused, unreachable, timed
         # out), a statement outlives DB_COMMAND_TIMEOUT, or the pool has no
@@ -278,16 +270,18 @@ def response_of(answer: Answer) -> Response:
     return response
 
 
-async def _on_error(request: Request, exc: Exception) -> Response:
-    allowed = (
-        allowed_methods(request)
-        if isinstance(exc, HTTPException) and exc.status_code == 405
-        else ()
-    )
-    return response_of(answer_for(exc, allowed))
+def install(app: FastAPI, constraints: ConstraintProblems) -> None:
+    """Answer every kind of error as a problem, `constraints` naming the
+    problem of each CHECK constraint."""
 
+    async def on_error(request: Request, exc: Exception) -> Response:
+        allowed = (
+            allowed_methods(request)
+            if isinstance(exc, HTTPException) and exc.status_code == 405
+            else ()
+        )
+        return response_of(answer_for(exc, constraints, allowed))
 
-def install(app: FastAPI) -> None:
     for kind in (
         Problem,
         HTTPException,
@@ -298,4 +292,4 @@ def install(app: FastAPI) -> None:
         AtCapacity,
         Exception,
     ):
-        app.add_exception_handler(kind, _on_error)
+        app.add_exception_handler(kind, on_error)

@@ -22,7 +22,7 @@ class ColumnBindingError(RuntimeError):
 
 def _add_column(table: Table, name: str) -> str:
     return (
-        f"add a `{name}` column to the table `{table.name}` (impl/db/tables.py), "
+        f"add a `{name}` column to the table `{table.name}` (impl/tasks/tables.py), "
         f'then write its migration with `make revision MESSAGE="add {name}"`'
     )
 
@@ -61,8 +61,8 @@ def check_filters(filters: Iterable[str], parameters: Iterable[Parameter]) -> No
     named = set(filters)
     problems = [
         f"listTasks' query parameter {name} filters nothing: add"
-        f' `"{name}": lambda value: <its condition>` to FILTERS in'
-        " impl/tasks/statements.py"
+        f' `"{name}": lambda tasks, value: <its condition>` to FILTERS in'
+        " impl/tasks/listing.py (or to its feature's room)"
         for name in sorted(queried - named)
     ] + [
         f"FILTERS' {name} is no query parameter of listTasks in openapi.yaml:"

@@ -48,8 +48,3 @@ def page_json(rows: Sequence[Record], next_cursor: str | None) -> bytes:
         {"items": [task(row) for row in rows], "next_cursor": next_cursor},
         default=_exact,
     )
-
-
-def tags_json(rows: Sequence[Record]) -> bytes:
-    """A TagList: each tag's name and how many tasks carry it, in order."""
-    return orjson.dumps({"items": [{"name": n, "count": c} for n, c in rows]})

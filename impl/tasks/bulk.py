@@ -1,11 +1,11 @@
-"""The statements over all of a user's tasks at once: clearing the completed
-ones, and counting the tags."""
+"""The statement over all of a user's tasks at once: clearing the completed
+ones (clearCompletedTasks)."""
 
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import delete, func, select, update
 
 from impl.db.statements import Statement, compile_statement
-from impl.db.tables import tasks, users
 from impl.tasks.statements import OWNER, OwnerParams
+from impl.tasks.tables import tasks, users
 
 
 def _clear_completed() -> Statement[OwnerParams]:
@@ -35,24 +35,3 @@ def _clear_completed() -> Statement[OwnerParams]:
 
 
 CLEAR_COMPLETED = _clear_completed()
-
-
-def _tags() -> Statement[OwnerParams]:
-    """Each tag on the user's tasks and how many carry it, by name in code
-    point order."""
-    tags = func.unnest(tasks.c.tags).table_valued("name").alias("tag")
-    name = tags.c.name
-    return compile_statement(
-        select(name, func.count().label("count"))
-        .select_from(tasks.join(tags, true()))
-        .where(tasks.c.user_id == OWNER)
-        .group_by(name)
-        .order_by(name.collate("C")),
-        OwnerParams,
-        idempotent=True,
-        operation="SELECT",
-        target="tags",
-    )
-
-
-TAGS = _tags()

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Table
 
 from generated.models import Task, TaskCreate, TaskPatch, TaskSort, TaskUpdate
-from impl.db.tables import SORT_KEYS, tasks
 from impl.tasks.binding import check_columns
+from impl.tasks.tables import SORT_KEYS, tasks
 
 
 def columns(table: Table, schema: type[BaseModel]) -> list[Column[Any]]:

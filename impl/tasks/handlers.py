@@ -1,17 +1,18 @@
 """The task operations' handlers, one method per operationId.
 
-Each handler runs one statement (impl/tasks/statements.py): one database
-round trip. The exceptions are writes of recurring tasks, in one
-transaction (`_update_task`): a completion with its next occurrence, and a
-patch of the rule's fields with the check of the rule it leaves; and an
-idempotent create whose key has expired but not yet been purged
-(impl/tasks/idempotency.py). PostgreSQL finds the rows; the handler writes
-the task's or the page's JSON from them (impl/tasks/bodies.py), with the
-version as the ETag and the id in a new task's Location.
+Each handler runs one statement, from the room of its feature
+(statements.py, listing.py, tags.py, bulk.py): one database round trip. The
+exceptions are writes of recurring tasks, in one transaction
+(`_update_task`): a completion with its next occurrence, and a patch of the
+rule's fields with the check of the rule it leaves
+(impl/tasks/recurrence/completion.py); and an idempotent create whose key
+has expired but not yet been purged (impl/tasks/idempotency.py).
+PostgreSQL finds the rows; the handler writes the task's or the page's JSON
+from them (impl/tasks/bodies.py), with the version as the ETag and the id
+in a new task's Location.
 """
 
 import hashlib
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,34 +38,32 @@ from generated.routes import (
     PatchTaskHeaders,
     UpdateTaskHeaders,
 )
-from impl import metrics
 from impl.contexts import PublicContext, RequestContext
 from impl.db.statements import Record, Statement
 from impl.problems import (
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
-    TaskQuotaExceeded,
 )
 from impl.tasks import bodies, idempotency, pagination, recurrence
-from impl.tasks.bulk import CLEAR_COMPLETED, TAGS
+from impl.tasks.bulk import CLEAR_COMPLETED
 from impl.tasks.columns import sort_column
-from impl.tasks.occurrences import SPAWN
+from impl.tasks.listing import FILTERS, ListParams, list_statement
 from impl.tasks.preconditions import etag, parse_if_match
+from impl.tasks.recurrence import completion
 from impl.tasks.statements import (
     CREATE,
     DELETE,
     DELETE_IF_MATCH,
-    FILTERS,
     GET,
-    ListParams,
     ReplaceParams,
     WriteParams,
     WriteParamsT,
-    list_statement,
     new,
+    over_quota,
     update_statements,
 )
+from impl.tasks.tags import TAGS, tags_json
 from runtime.replies import NoHeaders, Reply
 
 
@@ -105,52 +104,6 @@ async def _write(
     return rows[0]
 
 
-def _due_at(row: Record) -> datetime | None:
-    due_at = row["due_at"]
-    return None if due_at is None else datetime.fromisoformat(due_at)
-
-
-def _may_complete_recurring(new: dict[str, Any]) -> bool:
-    """Whether writing `new` may complete a recurring task: it completes the
-    task, and leaves a rule on it (its own, or one the task has)."""
-    return new.get("completed") is True and new.get("recurrence", "kept") is not None
-
-
-async def _next_occurrence(
-    ctx: RequestContext, user_id: str, row: Record, max_tasks: int
-) -> Record:
-    """The completed task's next occurrence created (once: the task's row is
-    locked by the write before, in the same transaction), and the task as it
-    is then; the task as it is when it needs none."""
-    if not row["completed"] or row["recurrence"] is None:
-        return row
-    if row["next_occurrence"] is not None:
-        return row
-    following = recurrence.next_occurrence(
-        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
-    )
-    if following is None:
-        return row
-    rows = await ctx.db.fetch(
-        SPAWN(
-            {
-                "owner": user_id,
-                "task": UUID(row["id"]),
-                "max_tasks": max_tasks,
-                "new": {
-                    "due_date": following.due_date,
-                    "due_at": following.due_at,
-                    "recurrence": following.recurrence,
-                },
-            }
-        )
-    )
-    if rows[0]["next_occurrence"] is None:
-        metrics.QUOTA_REFUSALS.inc()
-        raise TaskQuotaExceeded(max_tasks)
-    return rows[0]
-
-
 async def _update_task(
     ctx: RequestContext,
     user_id: str,
@@ -174,15 +127,13 @@ async def _update_task(
     }
     statements = update_statements(frozenset(new))
     conditional = versions is not None
-    if not (check_rule or _may_complete_recurring(new)):
+    if not (check_rule or completion.may_complete(new)):
         return _reply(await _write(ctx, statements, params, conditional))
     async with ctx.db.transaction():
         row = await _write(ctx, statements, params, conditional)
         if check_rule:
-            recurrence.require_occurrence(
-                row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
-            )
-        return _reply(await _next_occurrence(ctx, user_id, row, max_tasks))
+            completion.check_rule(row)
+        return _reply(await completion.completed(ctx.db, user_id, row, max_tasks))
 
 
 class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
@@ -212,8 +163,8 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         tag: list[str] | None,
         q: str | None,
     ) -> Reply[TaskList, NoHeaders]:
-        # Each filter of statements.FILTERS that is set: every one is a
-        # parameter of this method by its name (statements.py checks at
+        # Each filter of listing.FILTERS that is set: every one is a
+        # parameter of this method by its name (listing.py checks at
         # import that each query parameter but the paging ones has one).
         given = locals()
         filters = {name: given[name] for name in FILTERS if given[name] is not None}
@@ -248,8 +199,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
                 CREATE({"owner": user_id, "new": fields, "max_tasks": self.max_tasks})
             )
             if not rows:
-                metrics.QUOTA_REFUSALS.inc()
-                raise TaskQuotaExceeded(self.max_tasks)
+                raise over_quota(self.max_tasks)
             return _created(user_id, rows[0])
         request_hash = hashlib.sha256(body.model_dump_json().encode()).digest()
         rows = await idempotency.create(
@@ -264,8 +214,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
             },
         )
         if not rows:
-            metrics.QUOTA_REFUSALS.inc()
-            raise TaskQuotaExceeded(self.max_tasks)
+            raise over_quota(self.max_tasks)
         [row] = rows
         stored_hash = row["request_hash"]
         if stored_hash is not None and stored_hash != request_hash:
@@ -334,4 +283,4 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         self, ctx: RequestContext, *, user_id: str
     ) -> Reply[TagList, NoHeaders]:
         rows = await ctx.db.fetch(TAGS({"owner": user_id}))
-        return Reply(bodies.tags_json(rows), {})
+        return Reply(tags_json(rows), {})

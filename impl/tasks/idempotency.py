@@ -38,7 +38,6 @@ from impl.db.database import (
     DatabaseUnreachable,
 )
 from impl.db.statements import Record, Statement, compile_statement
-from impl.db.tables import idempotency_keys, tasks
 from impl.problems import IdempotencyKeyInProgress
 from impl.tasks.columns import CREATED, RETURNED
 from impl.tasks.statements import (
@@ -48,6 +47,7 @@ from impl.tasks.statements import (
     counted_user,
     new_values,
 )
+from impl.tasks.tables import idempotency_keys, tasks
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ description, ignoring case (`mil sho` finds "Buy milk at the shop").
 
 PostgreSQL's text search parser splits both into words, with the `simple`
 configuration (lowercased; no stemming, no stop words): the task's once per
-write, into the column `words` (impl/db/tables.py); q's in the statement,
+write, into the column `words` (WORDS); q's in the statement,
 once per query. Each word of q then costs a binary search in the task's
 sorted words, however long the task is. A substring search (ILIKE) reads
 the whole text once per word instead: a `q` of 50 one-letter words over
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Table,
     Text,
     column,
     func,
@@ -25,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from impl.db.tables import tasks
+WORDS = (
+    "strip(to_tsvector('simple'::regconfig, title || ' ' || coalesce(description, '')))"
+)
+"""The words of a task's title and description, lowercased and sorted, as
+PostgreSQL's text search parser splits them; computed on every write
+(impl/tasks/tables.py), so that `q` looks words up rather than reading the
+text."""
 
 SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
@@ -55,6 +62,10 @@ def _begun(q: BindParameter[Any]) -> ColumnElement[Any]:
     )
 
 
-def matches(q: BindParameter[Any]) -> ColumnElement[bool]:
+def matches(tasks: Table, q: BindParameter[Any]) -> ColumnElement[bool]:
     """The condition of `q`: a q without words leaves every task in."""
     return func.coalesce(tasks.c.words.bool_op("@@")(_begun(q)), true())
+
+
+FILTERS = {"q": matches}
+"""listTasks' search (impl/tasks/statements.py)."""

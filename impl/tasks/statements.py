@@ -13,7 +13,7 @@ the JSON (impl/tasks/bodies.py): PostgreSQL only finds the rows.
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Required, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 from uuid import UUID
 
 from sqlalchemy import (
@@ -24,29 +24,25 @@ from sqlalchemy import (
     Integer,
     Select,
     Update,
-    and_,
     any_,
     bindparam,
     delete,
     exists,
-    false,
     func,
     insert,
     select,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
-from generated.models import TaskCreate, TaskPatch, TaskSort, TaskUpdate
-from generated.routes import OPERATIONS
+from generated.models import TaskCreate, TaskPatch, TaskUpdate
+from impl import metrics
 from impl.db.statements import SqlOperation, Statement, compile_statement
-from impl.db.tables import tasks, users
-from impl.tasks import pagination, search
-from impl.tasks.binding import check_filters
-from impl.tasks.columns import CREATED, REPLACED, RETURNED, sort_column
+from impl.problems import TaskQuotaExceeded
+from impl.tasks.columns import CREATED, REPLACED, RETURNED
+from impl.tasks.tables import tasks, users
 
 # Each statement's parameters, as the handlers pass them: mypy checks every
 # call, and compile_statement checks every bind name against them. A body's
@@ -79,14 +75,6 @@ class ReplaceParams(WriteParams):
     """The fields written: every one of TaskUpdate, or a merge patch's."""
 
 
-class ListParams(pagination.Position, total=False):
-    owner: Required[str]
-    limit: Required[int]
-    """The rows read: one more than the page, to tell whether one follows."""
-    filter: Required[dict[str, Any]]
-    """Each filter that is set, by name: the binds `filter_<name>`."""
-
-
 OWNER = bindparam("owner", type_=tasks.c.user_id.type)
 OWNED = (tasks.c.user_id == OWNER, tasks.c.id == bindparam("task"))
 
@@ -110,77 +98,7 @@ def answered(source: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
     return [source[column.name] for column in RETURNED]
 
 
-Filter = Callable[[BindParameter[Any]], ColumnElement[bool]]
-FILTERS: dict[str, Filter] = {
-    "completed": lambda value: tasks.c.completed == value,
-    "due_before": lambda value: tasks.c.due < value,
-    "due_after": lambda value: tasks.c.due > value,
-    # Not completed and fell due before now; a task with no due date never is.
-    "overdue": lambda value: (
-        func.coalesce(and_(~tasks.c.completed, tasks.c.due < func.now()), false())
-        == value
-    ),
-    "priority": lambda value: tasks.c.priority == value,
-    "tag": lambda value: tasks.c.tags.contains(value),
-    "q": search.matches,
-}
-"""listTasks' filters: the condition each query parameter adds when it is set,
-on a bind parameter of its name. The handler passes on every one that is
-set, by name."""
-check_filters(
-    FILTERS, next(o for o in OPERATIONS if o.operation_id == "listTasks").parameters
-)
-
 WriteParamsT = TypeVar("WriteParamsT", bound=WriteParams)
-
-LIST_TARGET = "page of tasks"
-"""Every shape of the list query, as one statement in metrics and traces."""
-
-
-@cache
-def list_statement(
-    sort: TaskSort, filters: frozenset[str], after: pagination.After
-) -> Statement[ListParams]:
-    """The list query of one shape (sort, filters set, where it starts): the
-    page's tasks, in order, and the one after them if there is one."""
-    return compile_statement(
-        _page_rows(sort, filters, after),
-        ListParams,
-        idempotent=True,
-        operation="SELECT",
-        target=LIST_TARGET,
-    )
-
-
-def _page_rows(
-    sort: TaskSort, filters: frozenset[str], after: pagination.After
-) -> Select[Any]:
-    """The rows of a page and the one after it, in order."""
-    key, descending = sort_column(sort)
-    # The sort key comes after the Task's fields when it is not one of them
-    # (`due`): the next page's cursor holds it.
-    extra = [] if any(c is key for c in RETURNED) else [key]
-    statement = select(*RETURNED, *extra).where(
-        tasks.c.user_id == OWNER,
-        *(FILTERS[name](bindparam(f"filter_{name}")) for name in sorted(filters)),
-    )
-    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
-    limit: BindParameter[int] = bindparam("limit")
-    if after is None:
-        return statement.order_by(*order).limit(limit)
-    ranges = [
-        statement.where(condition).order_by(*order).limit(limit)
-        for condition in pagination.after(
-            key, tasks.c.id, descending=descending, at_null=after == "null"
-        )
-    ]
-    if len(ranges) == 1:
-        return ranges[0]
-    merged = union_all(*ranges).subquery("merged")
-    keys = (merged.c[key.name], merged.c.id)
-    in_order = tuple(c.desc() for c in keys) if descending else keys
-    return select(*merged.c).order_by(*in_order).limit(limit)
-
 
 MAX_TASKS: BindParameter[int] = bindparam("max_tasks")
 
@@ -322,3 +240,9 @@ def _delete(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 DELETE, DELETE_IF_MATCH = _writes(_delete, WriteParams, "DELETE")
+
+
+def over_quota(max_tasks: int) -> TaskQuotaExceeded:
+    """The refusal of a write that found no room under the quota, counted."""
+    metrics.QUOTA_REFUSALS.inc()
+    return TaskQuotaExceeded(max_tasks)

@@ -7,7 +7,7 @@ included) and hands it over; there is no offline mode.
 from alembic import context
 from sqlmodel import SQLModel
 
-import impl.db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import impl.tasks.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

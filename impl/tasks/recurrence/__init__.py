@@ -11,6 +11,11 @@ whatever the offset that week.
 names in at most a few milliseconds of CPU, whatever the rule, and only
 within HORIZON_YEARS of the due date: a rule with no instance there is
 refused when written (`recurrence-never-occurs`).
+
+The room holds the whole feature: the rule (here and instances.py), the
+CHECK that a recurring task has a due date (`needs_due`, held by the table),
+the statement that creates a next occurrence (occurrences.py), and the
+completion that runs it (completion.py).
 """
 
 import calendar
@@ -18,18 +23,58 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from impl.problems import RecurrenceNeverOccurs
+from sqlalchemy import CheckConstraint
+
+from impl.problems import Problem, ProblemName, body_errors
 from impl.tasks.recurrence.instances import HORIZON_YEARS, next_day, rule_of
 
 __all__ = [
+    "CONSTRAINT_PROBLEMS",
     "HORIZON_YEARS",
     "RULE_FIELDS",
     "Occurrence",
+    "RecurrenceNeverOccurs",
+    "needs_due",
     "next_occurrence",
     "occurs",
     "require_occurrence",
 ]
 
+
+RECURRENCE_NEEDS_DUE = "ck_tasks_recurrence_needs_due"
+
+
+def needs_due() -> CheckConstraint:
+    """A rule recurs from the task's due date, so it needs one."""
+    return CheckConstraint(
+        "recurrence IS NULL OR due_date IS NOT NULL OR due_at IS NOT NULL",
+        name=RECURRENCE_NEEDS_DUE,
+    )
+
+
+class RecurrenceNeedsDue(Problem):
+    def __init__(self) -> None:
+        super().__init__(
+            ProblemName.RECURRENCE_NEEDS_DUE,
+            "A recurring task needs a due_date or a due_at.",
+            errors=body_errors("the task has no due date to recur from", "recurrence"),
+        )
+
+
+class RecurrenceNeverOccurs(Problem):
+    def __init__(self, rule: str, due: str, years: int) -> None:
+        super().__init__(
+            ProblemName.RECURRENCE_NEVER_OCCURS,
+            f"The recurrence has no instance within {years} years of the task's"
+            " due date.",
+            errors=body_errors(
+                f"no instance of {rule} within {years} years of {due}", "recurrence"
+            ),
+        )
+
+
+CONSTRAINT_PROBLEMS = {RECURRENCE_NEEDS_DUE: RecurrenceNeedsDue}
+"""The problem each of the room's constraints answers for (impl/http/errors.py)."""
 
 RULE_FIELDS = frozenset({"recurrence", "due_date", "due_at", "time_zone"})
 """What a rule's next instance depends on: a patch of any of them is checked

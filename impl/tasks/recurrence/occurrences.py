@@ -2,7 +2,7 @@
 
 impl/tasks/recurrence/ computes when the next occurrence is due;
 this statement writes it, in the completing write's transaction
-(impl/tasks/handlers.py).
+(completion.py).
 """
 
 from typing import Any
@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, insert, select, update
 
 from generated.models import TaskCreate
 from impl.db.statements import Statement, compile_statement
-from impl.db.tables import tasks
 from impl.tasks.statements import (
     OWNED,
     OWNER,
@@ -20,6 +19,7 @@ from impl.tasks.statements import (
     counted_user,
     new_values,
 )
+from impl.tasks.tables import tasks
 
 
 class SpawnParams(OwnedParams):

@@ -1,4 +1,7 @@
-"""The tables, as SQLModel classes; `users`, `tasks` and `idempotency_keys`."""
+"""The tables, as SQLModel classes; `users`, `tasks` and `idempotency_keys`.
+
+The rules of a feature that the table holds (a computed column, a CHECK
+constraint) come from the feature's room: due dates, recurrence, search."""
 
 from datetime import date, datetime
 from uuid import UUID
@@ -28,32 +31,17 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlmodel import Field, SQLModel
 
 from generated.models import Priority, TaskSort
+from impl.tasks import recurrence
+from impl.tasks.due_dates import FALLS_DUE, one_due
+from impl.tasks.search import WORDS
 
 SORT_KEYS = tuple(dict.fromkeys(sort.value.removeprefix("-") for sort in TaskSort))
 """The columns the contract's TaskSort orders by (a leading `-` is descending)."""
 
 
-ONE_DUE = "ck_tasks_one_due"
-"""A task has a due date or a due time, not both."""
-RECURRENCE_NEEDS_DUE = "ck_tasks_recurrence_needs_due"
-"""A rule recurs from the task's due date, so it needs one."""
-
 PRIORITY = ENUM(*(p.value for p in Priority), name="task_priority")
 """The contract's priorities as a PostgreSQL enum, in rank order: it sorts by
 rank, not by name."""
-
-FALLS_DUE = "COALESCE(due_at, timezone(time_zone, (due_date + 1)::timestamp))"
-"""The instant a task falls due: its due_at, or the end of its due_date (the
-start of the next day) in its time zone; computed by PostgreSQL on every
-write, so that every sort, filter and index reads one column."""
-
-
-WORDS = (
-    "strip(to_tsvector('simple'::regconfig, title || ' ' || coalesce(description, '')))"
-)
-"""The words of a task's title and description, lowercased and sorted, as
-PostgreSQL's text search parser splits them (impl/tasks/search.py); computed
-on every write, so that `q` looks words up rather than reading the text."""
 
 
 def _timestamp() -> Column[datetime]:
@@ -87,11 +75,8 @@ class Task(SQLModel, table=True):
         CheckConstraint(
             "char_length(description) <= 10000", name="ck_tasks_description"
         ),
-        CheckConstraint("due_date IS NULL OR due_at IS NULL", name=ONE_DUE),
-        CheckConstraint(
-            "recurrence IS NULL OR due_date IS NOT NULL OR due_at IS NOT NULL",
-            name=RECURRENCE_NEEDS_DUE,
-        ),
+        one_due(),
+        recurrence.needs_due(),
     )
 
     user_id: str = Field(

@@ -1,0 +1,65 @@
+"""Due dates: a task falls due on a day (`due_date`, in its `time_zone`) or
+at an instant (`due_at`), never both; `due`, when it falls due, is what the
+sort key and listTasks' due filters read.
+
+The rules are stated here and held by the table (impl/tasks/tables.py): the
+instant a task falls due is computed by PostgreSQL on every write
+(FALLS_DUE), and the one-of-two rule is a CHECK constraint, which holds for
+every write, a merge patch's too; the contract states it in its request
+schemas as well (`not` both), for clients and their validators.
+"""
+
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    CheckConstraint,
+    ColumnElement,
+    Table,
+    and_,
+    false,
+    func,
+)
+
+from impl.problems import Problem, ProblemName, body_errors
+
+FALLS_DUE = "COALESCE(due_at, timezone(time_zone, (due_date + 1)::timestamp))"
+"""The instant a task falls due: its due_at, or the end of its due_date (the
+start of the next day) in its time zone; computed by PostgreSQL on every
+write, so that every sort, filter and index reads one column."""
+
+ONE_DUE = "ck_tasks_one_due"
+
+
+def one_due() -> CheckConstraint:
+    """A task has a due date or a due time, not both."""
+    return CheckConstraint("due_date IS NULL OR due_at IS NULL", name=ONE_DUE)
+
+
+class DueDateAndTime(Problem):
+    def __init__(self) -> None:
+        super().__init__(
+            ProblemName.DUE_DATE_AND_TIME,
+            "A task has a due_date or a due_at, not both.",
+            errors=body_errors(
+                "due_date and due_at are both set", "due_date", "due_at"
+            ),
+        )
+
+
+CONSTRAINT_PROBLEMS = {ONE_DUE: DueDateAndTime}
+"""The problem each of the room's constraints answers for (impl/http/errors.py)."""
+
+
+def _overdue(tasks: Table, value: BindParameter[Any]) -> ColumnElement[bool]:
+    """Not completed and fell due before now; a task with no due date never is."""
+    fell_due = and_(~tasks.c.completed, tasks.c.due < func.now())
+    return func.coalesce(fell_due, false()) == value
+
+
+FILTERS = {
+    "due_before": lambda tasks, value: tasks.c.due < value,
+    "due_after": lambda tasks, value: tasks.c.due > value,
+    "overdue": _overdue,
+}
+"""listTasks' due filters (impl/tasks/statements.py)."""

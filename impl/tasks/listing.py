@@ -1,0 +1,105 @@
+"""listTasks' statement: the page's tasks, filtered, in order, from where the
+cursor left off, one statement per shape of the query, compiled once.
+
+Each filter is its feature's (due dates, tags, search), named as its query
+parameter; impl/tasks/binding.py checks at import that every query
+parameter but the paging ones has one, and that every one is a parameter.
+"""
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, Required
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    select,
+    union_all,
+)
+
+from generated.models import TaskSort
+from generated.routes import OPERATIONS
+from impl.db.statements import Statement, compile_statement
+from impl.tasks import due_dates, pagination, search, tags
+from impl.tasks.binding import check_filters
+from impl.tasks.columns import RETURNED, sort_column
+from impl.tasks.statements import OWNER
+from impl.tasks.tables import tasks
+
+
+class ListParams(pagination.Position, total=False):
+    owner: Required[str]
+    limit: Required[int]
+    """The rows read: one more than the page, to tell whether one follows."""
+    filter: Required[dict[str, Any]]
+    """Each filter that is set, by name: the binds `filter_<name>`."""
+
+
+Filter = Callable[[Table, BindParameter[Any]], ColumnElement[bool]]
+FILTERS: dict[str, Filter] = {
+    "completed": lambda tasks, value: tasks.c.completed == value,
+    "priority": lambda tasks, value: tasks.c.priority == value,
+    **due_dates.FILTERS,
+    **tags.FILTERS,
+    **search.FILTERS,
+}
+"""listTasks' filters: the condition each query parameter adds when it is set,
+on the tasks table and a bind parameter of its name; each feature's from its
+room. The handler passes on every one that is set, by name."""
+check_filters(
+    FILTERS, next(o for o in OPERATIONS if o.operation_id == "listTasks").parameters
+)
+
+LIST_TARGET = "page of tasks"
+"""Every shape of the list query, as one statement in metrics and traces."""
+
+
+@cache
+def list_statement(
+    sort: TaskSort, filters: frozenset[str], after: pagination.After
+) -> Statement[ListParams]:
+    """The list query of one shape (sort, filters set, where it starts): the
+    page's tasks, in order, and the one after them if there is one."""
+    return compile_statement(
+        _page_rows(sort, filters, after),
+        ListParams,
+        idempotent=True,
+        operation="SELECT",
+        target=LIST_TARGET,
+    )
+
+
+def _page_rows(
+    sort: TaskSort, filters: frozenset[str], after: pagination.After
+) -> Select[Any]:
+    """The rows of a page and the one after it, in order."""
+    key, descending = sort_column(sort)
+    # The sort key comes after the Task's fields when it is not one of them
+    # (`due`): the next page's cursor holds it.
+    extra = [] if any(c is key for c in RETURNED) else [key]
+    statement = select(*RETURNED, *extra).where(
+        tasks.c.user_id == OWNER,
+        *(
+            FILTERS[name](tasks, bindparam(f"filter_{name}"))
+            for name in sorted(filters)
+        ),
+    )
+    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    limit: BindParameter[int] = bindparam("limit")
+    if after is None:
+        return statement.order_by(*order).limit(limit)
+    ranges = [
+        statement.where(condition).order_by(*order).limit(limit)
+        for condition in pagination.after(
+            key, tasks.c.id, descending=descending, at_null=after == "null"
+        )
+    ]
+    if len(ranges) == 1:
+        return ranges[0]
+    merged = union_all(*ranges).subquery("merged")
+    keys = (merged.c[key.name], merged.c.id)
+    in_order = tuple(c.desc() for c in keys) if descending else keys
+    return select(*merged.c).order_by(*in_order).limit(limit)

@@ -1,0 +1,65 @@
+"""Completing a recurring task: the write that completes it, then its next
+occurrence, in one transaction (impl/tasks/handlers.py opens it); and the
+check that a write of the rule's fields leaves a rule that occurs."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from impl.db.database import DatabaseAccess
+from impl.db.statements import Record
+from impl.tasks.recurrence import next_occurrence, require_occurrence
+from impl.tasks.recurrence.occurrences import SPAWN
+from impl.tasks.statements import over_quota
+
+
+def may_complete(new: dict[str, Any]) -> bool:
+    """Whether writing `new` may complete a recurring task: it completes the
+    task, and leaves a rule on it (its own, or one the task has)."""
+    return new.get("completed") is True and new.get("recurrence", "kept") is not None
+
+
+def _due_at(row: Record) -> datetime | None:
+    due_at = row["due_at"]
+    return None if due_at is None else datetime.fromisoformat(due_at)
+
+
+def check_rule(row: Record) -> None:
+    """RecurrenceNeverOccurs unless the task's rule, as written, occurs."""
+    require_occurrence(
+        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
+    )
+
+
+async def completed(
+    db: DatabaseAccess, user_id: str, row: Record, max_tasks: int
+) -> Record:
+    """The completed task's next occurrence created (once: the task's row is
+    locked by the write before, in the same transaction), and the task as it
+    is then; the task as it is when it needs none."""
+    if not row["completed"] or row["recurrence"] is None:
+        return row
+    if row["next_occurrence"] is not None:
+        return row
+    following = next_occurrence(
+        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
+    )
+    if following is None:
+        return row
+    rows = await db.fetch(
+        SPAWN(
+            {
+                "owner": user_id,
+                "task": UUID(row["id"]),
+                "max_tasks": max_tasks,
+                "new": {
+                    "due_date": following.due_date,
+                    "due_at": following.due_at,
+                    "recurrence": following.recurrence,
+                },
+            }
+        )
+    )
+    if rows[0]["next_occurrence"] is None:
+        raise over_quota(max_tasks)
+    return rows[0]
