@@ -194,25 +194,36 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 class Events:
-    """What happened in one request, in order."""
+    """What happened in each request, by path, in order. Read once the server
+    has stopped: a teardown after the response may come after the client
+    has it (FastAPI's order), never after the server's last request ends."""
 
-    log: ClassVar[list[str]] = []
+    log: ClassVar[dict[str, list[str]]] = {}
+
+    @classmethod
+    def of(cls, path: str) -> list[str]:
+        return cls.log.setdefault(path, [])
+
+    @classmethod
+    def every(cls) -> list[str]:
+        return [event for events in cls.log.values() for event in events]
 
 
 async def audit_trail(request: Request) -> AsyncIterator[list[str]]:
     """A dependency, as README's "Extending the service" writes one."""
-    Events.log.append(f"enter {request.method}")
+    trail = Events.of(request.url.path)
+    trail.append(f"enter {request.method}")
     try:
-        yield Events.log
+        yield trail
     except HTTPException as error:
-        Events.log.append(f"saw {error.status_code}")
+        trail.append(f"saw {error.status_code}")
         raise
     finally:
-        Events.log.append("teardown")
+        trail.append("teardown")
 
 
 async def another_trail(request: Request) -> AsyncIterator[list[str]]:
-    Events.log.append("enter the override")
+    Events.of(request.url.path).append("enter the override")
     yield ["the override's"]
 
 
@@ -226,7 +237,7 @@ class Sent:
         async def logged(message: Message) -> None:
             await send(message)
             if message["type"] == "http.response.body":
-                Events.log.append("sent")
+                Events.of(scope["path"]).append("sent")
 
         await self.app(scope, receive, logged)
 
@@ -262,16 +273,14 @@ def with_both_middlewares(app: FastAPI) -> None:
         return {"task_id": task_id}
 
 
+@pytest.fixture(autouse=True)
+def no_events() -> None:
+    Events.log = {}
+
+
 @pytest.fixture
 def with_audit_trail(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(composed.Handlers, "get_task", reads_the_trail)
-    Events.log = []
-
-
-def trail_of(alice: Api, path: str) -> list[str]:
-    Events.log.clear()
-    alice.client.get(path)
-    return list(Events.log)
 
 
 @pytest.mark.usefixtures("with_audit_trail")
@@ -284,11 +293,12 @@ def test_a_dependency_is_torn_down_where_fastapi_tears_it_down(
     under a BaseHTTPMiddleware and a pure-ASGI middleware."""
     with serving(settings, keys, with_both_middlewares) as alice:
         task_id = alice.new_task()["id"]
-        found = trail_of(alice, f"/api/alice/tasks/{task_id}")
-        reported = trail_of(alice, f"/reports/{task_id}")
-        missing = trail_of(alice, f"/api/alice/tasks/{MISSING}")
-        missing_report = trail_of(alice, f"/reports/{MISSING}")
+        paths = [f"{base}/{id}" for id in (task_id, MISSING)
+                 for base in ("/api/alice/tasks", "/reports")]  # fmt: skip
+        for path in paths:
+            alice.client.get(path)
 
+    found, reported, missing, missing_report = map(Events.of, paths)
     assert found == ["enter GET", "handler", "sent", "teardown"]
     assert found == reported
     assert missing == ["enter GET", "handler", "saw 404", "teardown", "sent"]
@@ -301,7 +311,6 @@ def test_a_dependency_sees_the_status_of_every_refusal(
     """It is entered before authentication, as the app's dependencies are
     before a route's own: the 401, the 403 and the 429 pass through it."""
     limited = settings.model_copy(update={"rate_limit": "2/minute"})
-    Events.log = []
     with serving(limited, keys, with_both_middlewares) as alice:
         anonymous = alice.client.get(
             "/api/alice/tasks", headers={"Authorization": ""}
@@ -310,9 +319,10 @@ def test_a_dependency_sees_the_status_of_every_refusal(
         statuses = [alice.list().status_code for _ in range(3)]
 
     assert (anonymous, others, statuses) == (401, 403, [200, 200, 429])
-    seen = [entry for entry in Events.log if entry.startswith("saw")]
+    events = Events.every()
+    seen = sorted(event for event in events if event.startswith("saw"))
     assert seen == ["saw 401", "saw 403", "saw 429"]
-    assert Events.log.count("enter GET") == Events.log.count("teardown") == 5
+    assert events.count("enter GET") == events.count("teardown") == 5
 
 
 @pytest.mark.usefixtures("with_audit_trail")
@@ -325,31 +335,28 @@ def test_dependency_overrides_replace_a_dependency_of_every_operation(
 
     with serving(settings, keys, extend) as alice:
         task_id = alice.new_task()["id"]
-        Events.log.clear()
         assert alice.get(task_id).status_code == 200
 
-    assert Events.log == ["enter the override", "sent"]
+    assert Events.of(f"/api/alice/tasks/{task_id}") == ["enter the override", "sent"]
 
 
-async def swallows_errors(request: Request) -> AsyncIterator[list[str]]:
+async def swallows_errors(request: Request) -> AsyncIterator[None]:
     try:
-        yield Events.log
+        yield
     except HTTPException:
-        Events.log.append("swallowed")
+        Events.of(request.url.path).append("swallowed")
 
 
 def test_a_dependency_that_swallows_the_error_still_gets_it_answered(
     settings: Settings, keys: Keys, db: Database
 ) -> None:
-    Events.log = []
-
     def extend(app: FastAPI) -> None:
         app.router.dependencies.append(Depends(swallows_errors))
 
     with serving(settings, keys, extend) as alice:
         response = alice.get(MISSING)
 
-    assert Events.log == ["swallowed"]
+    assert Events.every() == ["swallowed"]
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
 
