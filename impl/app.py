@@ -29,10 +29,11 @@ from impl.db import embedded, migrate
 from impl.db.database import open_database
 from impl.drain import ClosingWhileDraining, Drain
 from impl.http import contract, docs, errors
-from impl.http.conformance import ContractCheck
+from impl.http.conformance import ContractCheck, UndocumentedStatuses
 from impl.http.cors import CrossOrigin
 from impl.http.edge import Service
-from impl.http.logs import AccessLines, AccessLog, RequestIds
+from impl.http.logs import AccessLog, RequestIds
+from impl.http.observation import Observed, Observer
 from impl.metrics import Metrics, MetricsConfig
 from impl.probes import Probes
 from impl.rate_limit import RateLimitConfig, build_limiter
@@ -85,7 +86,9 @@ def create_app(settings: Settings | None = None) -> Service:
     )
     tracing = Tracing(TracingConfig.of(settings))
     metrics = Metrics(MetricsConfig(settings.metrics_enabled))
-    access_log = AccessLog(settings.access_log, settings.log_json)
+    access_log = AccessLog(
+        settings.access_log, settings.log_json, traced=tracing.provider is not None
+    )
     operation_routes = bind_routes(settings)
 
     @asynccontextmanager
@@ -157,13 +160,21 @@ def create_app(settings: Settings | None = None) -> Service:
     )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))
+    # What every request is observed by, in order: the span first, current
+    # while the others end.
+    observers: list[Observer] = [
+        *tracing.observers,
+        *([access_log] if access_log.enabled else []),
+        *metrics.observers,
+    ]
+    strict = settings.strict_contract
+    if not strict:
+        observers.append(UndocumentedStatuses())
     # The service's own concerns, outermost first, around FastAPI's stack.
     app.concerns = [
         Middleware(RequestIds),
         Middleware(ClosingWhileDraining, drain=services.drain),
-        *tracing.middleware,
-        *([Middleware(AccessLines, log=access_log)] if access_log.enabled else []),
-        *metrics.middleware,
-        Middleware(ContractCheck, strict=settings.strict_contract),
+        Middleware(Observed, observers=observers),
+        *([Middleware(ContractCheck)] if strict else []),
     ]
     return app

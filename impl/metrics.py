@@ -13,7 +13,6 @@ live in the process.
 
 import asyncio
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -27,8 +26,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
-from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 MULTIPROCESS_DIR_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 MULTIPROCESS: Final = bool(os.environ.get(MULTIPROCESS_DIR_VARIABLE))
@@ -141,36 +139,24 @@ def method_of(scope: Scope) -> str:
 class RequestDurations:
     """http_server_request_duration_seconds, by method, route template
     (never the path, so no user id becomes a label; empty when no route
-    matched) and status."""
+    matched) and status: an observer of every request
+    (impl/http/observation.py)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         # A labelled child per method, route and status: labels() costs a
         # lock and a lookup that a request need not pay each time.
         self._children: dict[tuple[str, str, int], Histogram] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
+    def started(self, scope: Scope) -> None:
+        return None
 
-        async def seen(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, seen)
-        finally:
-            route = str(getattr(scope.get("route"), "path", ""))
-            key = (method_of(scope), route, status)
-            child = self._children.get(key)
-            if child is None:
-                child = self._children[key] = REQUEST_DURATION.labels(*key)
-            child.observe(time.perf_counter() - started)
+    def ended(self, scope: Scope, status: int, seconds: float, started: None) -> None:
+        route = str(getattr(scope.get("route"), "path", ""))
+        key = (method_of(scope), route, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = REQUEST_DURATION.labels(*key)
+        child.observe(seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +166,9 @@ class MetricsConfig:
 
 
 class Metrics:
-    """The metrics, as a plugin of the app: the request durations' piece
-    among the service's middleware, and the pool's and the event loop's
-    sampling while the app serves. The counters of what other rooms do
+    """The metrics, as a plugin of the app: the request durations, an
+    observer of every request, and the pool's and the event loop's sampling
+    while the app serves. The counters of what other rooms do
     (JWKS fetches, refusals, statements) are module-level, as
     prometheus_client has them."""
 
@@ -190,8 +176,8 @@ class Metrics:
         self.config = config
 
     @property
-    def middleware(self) -> list[Middleware]:
-        return [Middleware(RequestDurations)] if self.config.enabled else []
+    def observers(self) -> list[RequestDurations]:
+        return [RequestDurations()] if self.config.enabled else []
 
     async def serve(self, connections: Callable[[], tuple[int, int]]) -> None:
         """What runs while the app serves: the sampling."""

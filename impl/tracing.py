@@ -39,8 +39,7 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
-from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from impl.settings import Settings
 
@@ -193,49 +192,37 @@ class ServerSpans:
 
 
 class RequestSpans:
-    """The SERVER span of each sampled request, current while it runs."""
+    """The SERVER span of each sampled request, current while it runs: an
+    observer of every request (impl/http/observation.py)."""
 
-    def __init__(self, app: ASGIApp, *, spans: ServerSpans) -> None:
-        self.app = app
+    def __init__(self, spans: ServerSpans) -> None:
         self.spans = spans
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        method = scope["method"]
-        span = self.spans.start(dict(scope["headers"]), method)
-        if span is None:
-            await self.app(scope, receive, send)
-            return
-        status = 500
+    def started(self, scope: Scope) -> Started | None:
+        return self.spans.start(dict(scope["headers"]), scope["method"])
 
-        async def seen(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, seen)
-        finally:
-            # The operation's route, or the one FastAPI's router chose.
-            route = scope.get("route")
-            operation = getattr(route, "operation", None)
-            ServerSpans.end(
-                span,
-                str(getattr(route, "path", "")),
-                getattr(operation, "operation_id", ""),
-                method,
-                status,
-            )
+    def ended(
+        self, scope: Scope, status: int, seconds: float, started: Started | None
+    ) -> None:
+        if started is None:
+            return
+        # The operation's route, or the one FastAPI's router chose.
+        route = scope.get("route")
+        operation = getattr(route, "operation", None)
+        ServerSpans.end(
+            started,
+            str(getattr(route, "path", "")),
+            getattr(operation, "operation_id", ""),
+            scope["method"],
+            status,
+        )
 
 
 class Tracing:
-    """Tracing, as a plugin of the app: the request spans' piece among the
-    service's middleware, the tracer the database's statement spans use,
-    and the exporter flushed when the app stops. Without an endpoint it
-    adds nothing."""
+    """Tracing, as a plugin of the app: the request spans, an observer of
+    every request, the tracer the database's statement spans use, and the
+    exporter flushed when the app stops. Without an endpoint it adds
+    nothing."""
 
     def __init__(self, config: TracingConfig) -> None:
         self.provider = build_provider(config)
@@ -245,10 +232,10 @@ class Tracing:
         return tracer_of(self.provider)
 
     @property
-    def middleware(self) -> list[Middleware]:
+    def observers(self) -> list[RequestSpans]:
         if self.provider is None:
             return []
-        return [Middleware(RequestSpans, spans=ServerSpans(self.provider))]
+        return [RequestSpans(ServerSpans(self.provider))]
 
     def stopped(self) -> None:
         if self.provider is not None:

@@ -9,8 +9,11 @@ schemathesis' not_a_server_error check fail on. Otherwise the client gets
 the answer as it is, and the log says so once per operation and status;
 only the status is looked at.
 
-It sits around FastAPI's whole stack, so that an exception handler's and a
-middleware's answers pass it too; the router has named the operation in
+Strict, it is a piece of middleware around FastAPI's whole stack
+(`ContractCheck`), so that an exception handler's and a middleware's
+answers pass it too; lenient, an observer of every request
+(`UndocumentedStatuses`, impl/http/observation.py), which costs a request
+no wrapper of its own. Either way the router has named the operation in
 the scope (`scope["route"]`) by the time the answer starts.
 """
 
@@ -36,33 +39,50 @@ def _operation(scope: Scope) -> Operation | None:
     return None
 
 
-class ContractCheck:
-    def __init__(self, app: ASGIApp, *, strict: bool) -> None:
-        self.app = app
-        self.strict = strict
+class UndocumentedStatuses:
+    """The log line, once per operation and status, of an answer whose
+    status its operation does not document."""
+
+    def __init__(self) -> None:
         self._logged: set[tuple[str, int]] = set()
+
+    def started(self, scope: Scope) -> None:
+        return None
+
+    def ended(self, scope: Scope, status: int, seconds: float, started: None) -> None:
+        operation = _operation(scope)
+        if operation is not None and status not in operation.responses:
+            self.logged(operation, status)
+
+    def logged(self, operation: Operation, status: int) -> None:
+        if status == 500:
+            # An unhandled error, already logged as one.
+            return
+        seen = (operation.operation_id, status)
+        if seen in self._logged:
+            return
+        self._logged.add(seen)
+        logger.error(
+            "%s answered %d, a status openapi.yaml does not document for it:"
+            " document it among the operation's responses, or raise another"
+            " problem",
+            operation.operation_id,
+            status,
+        )
+
+
+class ContractCheck:
+    """Each answer to an operation held back until its last byte, then
+    checked whole: a 500 instead where it fails."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.undocumented = UndocumentedStatuses()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        elif self.strict:
-            await self._strictly(scope, receive, send)
-        else:
-            await self._leniently(scope, receive, send)
-
-    async def _leniently(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def checked(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                operation = _operation(scope)
-                status = message["status"]
-                if operation is not None and status not in operation.responses:
-                    self._undocumented(operation, status)
-            await send(message)
-
-        await self.app(scope, receive, checked)
-
-    async def _strictly(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The answer held back until its last byte, then checked whole."""
+            return
         held: list[Message] = []
 
         async def holding(message: Message) -> None:
@@ -92,7 +112,7 @@ class ContractCheck:
             # An unhandled error, already logged as one.
             return True
         if status not in operation.responses:
-            self._undocumented(operation, status)
+            self.undocumented.logged(operation, status)
             return False
         model = operation.responses[status]
         if model is None:
@@ -109,18 +129,3 @@ class ContractCheck:
             )
             return False
         return True
-
-    def _undocumented(self, operation: Operation, status: int) -> None:
-        if status == 500:
-            return
-        seen = (operation.operation_id, status)
-        if seen in self._logged:
-            return
-        self._logged.add(seen)
-        logger.error(
-            "%s answered %d, a status openapi.yaml does not document for it:"
-            " document it among the operation's responses, or raise another"
-            " problem",
-            operation.operation_id,
-            status,
-        )

@@ -4,7 +4,8 @@ Every response carries `X-Request-ID`: the caller's, when it sent a sane one,
 or a new one (`RequestIds`, the outermost of the service's middleware). The
 id is in every log line written while the request runs, the access line
 included: one line per request (ACCESS_LOG, on by default), written by
-`AccessLines` rather than by uvicorn, once the response is sent.
+`AccessLog`, an observer of every request (impl/http/observation.py),
+rather than by uvicorn, once the response is sent.
 LOG_FORMAT=json switches to one JSON object per line.
 """
 
@@ -71,6 +72,7 @@ class RequestIds:
             request_id.reset(token)
 
 
+NO_TRACE = ("", "")
 FLUSH_SECONDS = 0.25
 FLUSH_LINES = 512
 
@@ -87,13 +89,21 @@ class AccessLog:
     handler of the operator's), each line is a record of `impl.access`.
     """
 
-    def __init__(self, enabled: bool, json_lines: bool) -> None:
+    def __init__(self, enabled: bool, json_lines: bool, traced: bool) -> None:
         self.enabled = enabled and access_logger.isEnabledFor(logging.INFO)
         self.json_lines = json_lines
+        self.traced = traced
+        """Whether requests may have spans, whose ids the line carries."""
         self.stream = _plain_stream(access_logger)
         self._lines: list[str] = []
         self._second = -1
         self._stamp = ""
+
+    def started(self, scope: Scope) -> None:
+        return None
+
+    def ended(self, scope: Scope, status: int, seconds: float, started: None) -> None:
+        self.write(scope, status, seconds)
 
     def write(self, scope: Scope, status: int, seconds: float) -> None:
         query = scope.get("query_string", b"")
@@ -106,7 +116,7 @@ class AccessLog:
         if self.stream is None:
             access_logger.info(message)
             return
-        trace_id, span_id = current_ids()
+        trace_id, span_id = current_ids() if self.traced else NO_TRACE
         if self.json_lines:
             line = json.dumps(
                 {
@@ -151,33 +161,6 @@ class AccessLog:
                 self.flush()
         finally:
             self.flush()
-
-
-class AccessLines:
-    """The access line of each request, written once its response is sent
-    (or once it failed: 500), with its status and duration."""
-
-    def __init__(self, app: ASGIApp, *, log: AccessLog) -> None:
-        self.app = app
-        self.log = log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def seen(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, seen)
-        finally:
-            self.log.write(scope, status, time.perf_counter() - started)
 
 
 def _plain_stream(logger: logging.Logger) -> TextIO | None:
