@@ -145,7 +145,7 @@ def start_service(
             [sys.executable, "-m", "impl", *args],
             cwd=root,
             # Strict unless a test says otherwise: an undocumented status
-            # fails it (impl/http/undocumented.py).
+            # or a body its schema refuses fails it (impl/http/conformance.py).
             env={"STRICT_CONTRACT": "true", **env, "PORT": str(port)},
             stdout=output,
             stderr=subprocess.STDOUT,
