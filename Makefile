@@ -23,7 +23,7 @@ EXAMPLE_READY := $(call node_ready,$(EXAMPLE))
 USER_ID ?= demo-user
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve token test test-fast node-contract-diff node-frontend node-nextjs check lint typecheck breaking release generate migrate revision bench bench-worst bench-cost format clean
+.PHONY: help install run serve token test test-fast node-contract-diff node-frontend node-nextjs check lint typecheck breaking release generate migrate revision bench bench-worst bench-cost bench-layers format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -120,6 +120,10 @@ bench-worst: $(SYNCED) ## Each operation's most expensive request: its CPU in th
 
 bench-cost: $(SYNCED) ## Instructions per request vs the ceiling [and BASELINE=<rev>] (needs valgrind, wrk)
 	BENCH_BASELINE=$(BASELINE) $(BIN)/python -m bench.instructions
+
+bench-layers: $(SYNCED) ## What each layer around getTask costs, in instructions per request (needs valgrind)
+	@command -v valgrind >/dev/null || { echo "make bench-layers needs valgrind: sudo apt-get install valgrind"; exit 1; }
+	$(BIN)/python -m bench.layers
 
 format: $(SYNCED) ## Apply ruff's formatting and fixes (it lists what it cannot fix)
 	$(BIN)/ruff format .
