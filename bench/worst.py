@@ -5,9 +5,10 @@ large as the contract allows (a 255-character title, a 10,000-character
 description, 20 tags of 32 characters, a due date and a rule), each
 operation gets the request the contract admits that costs it most: the list
 with every filter, a `q` of 50 one-letter words, 20 tags, the largest page,
-each sort key both ways; the tag counts over 20,000 tags; clearing 1,000
-completed tasks; the largest create, replace and patch; the idempotent
-replay; completing a task of each kind of rule whose next instance is rare.
+each sort key both ways; the tag counts over 20,000 tags; a sync page of
+500 of them; clearing 1,000 completed tasks; the largest create, replace
+and patch; the idempotent replay; completing a task of each kind of rule
+whose next instance is rare.
 
 Each request runs REPEAT times, one at a time on one connection, against
 the service as `make serve` starts it (one worker, its rate limit off so
@@ -220,6 +221,11 @@ def cases(ids: dict[str, list[uuid.UUID]]) -> list[Case]:
             lambda c: c.post(tasks, json=body(), headers={"Idempotency-Key": key}),
             below_quota,
             once=True,
+        ),
+        Case(
+            "syncTasks",
+            "a full sync's page of 500 of the largest tasks",
+            lambda c: c.get(f"/api/{USER}/sync", params={"limit": 500}),
         ),
         Case("getTask", "the largest task", lambda c: c.get(first(c))),
         Case(

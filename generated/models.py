@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: b0dbeb1d5fce132f80ad8a3c9ca9e45c0d9a47e04149ae3bc3d29b7bb3f56caa
+# openapi.yaml sha256: 5146fca0088b492a8510f23b3aa1c0a6d4b7ce1a457f7452a6df83951524f32d
 
 from __future__ import annotations
 
@@ -660,6 +660,14 @@ class TagList(ContractModel):
     ]
 
 
+class DeletedTask(ContractModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    deleted_at: AwareDatetime
+
+
 class ClearedTasks(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -961,3 +969,33 @@ class Problem(ContractModel):
         list[FieldError] | None,
         Field(description='One entry per invalid value, for 422 responses.'),
     ] = None
+
+
+class SyncPage(ContractModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    changed: Annotated[
+        list[Task],
+        Field(
+            description='The tasks created or changed since the token, each as it is\nnow, in the order of their last write.\n'
+        ),
+    ]
+    deleted: Annotated[
+        list[DeletedTask], Field(description='The tasks deleted since the token.')
+    ]
+    token: Annotated[
+        StrictStr, Field(description='Where the next sync starts; pass it as `token`.')
+    ]
+    more: Annotated[
+        StrictBool,
+        Field(
+            description='Whether more changes follow at once; if so, call again with `token`.'
+        ),
+    ]
+    full: Annotated[
+        StrictBool,
+        Field(
+            description="Whether this page belongs to a full sync: the client's copy is\nwhat the pages of this sync hold, nothing older.\n"
+        ),
+    ]

@@ -40,6 +40,7 @@ from impl.rate_limit import RateLimitConfig, build_limiter
 from impl.settings import Settings
 from impl.tasks import due_dates, idempotency, recurrence
 from impl.tasks.handlers import TaskHandlers
+from impl.tasks.sync import feed
 from impl.tracing import Tracing, TracingConfig
 from runtime.routes import OperationRoute, OperationsFirst
 
@@ -55,7 +56,11 @@ class Handlers(TaskHandlers, Probes):
     the same at startup."""
 
     def __init__(self, settings: Settings) -> None:
-        TaskHandlers.__init__(self, max_tasks_per_user=settings.max_tasks_per_user)
+        TaskHandlers.__init__(
+            self,
+            max_tasks_per_user=settings.max_tasks_per_user,
+            sync_retention=settings.sync_retention,
+        )
         Probes.__init__(self, metrics_enabled=settings.metrics_enabled)
 
 
@@ -110,6 +115,9 @@ def create_app(settings: Settings | None = None) -> Service:
             services.drain.install()
             background = [
                 asyncio.create_task(idempotency.purge_forever(database)),
+                asyncio.create_task(
+                    feed.purge_forever(database, settings.sync_retention)
+                ),
                 asyncio.create_task(access_log.flush_forever()),
                 # A user's share of the pool and one more: one user's burst
                 # finds them ready, and leaves one for everyone else.

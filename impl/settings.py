@@ -8,6 +8,7 @@ A variable is named after its field (`db_pool_size` is DB_POOL_SIZE) unless
 its field says otherwise.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
@@ -142,6 +143,9 @@ class Settings(BaseSettings):
     """Shares the rate limit across workers and instances; empty: each
     worker limits on its own."""
     max_tasks_per_user: int = Field(1000, gt=0)
+    sync_retention: timedelta = Field(timedelta(days=30), gt=timedelta(0))
+    """How long deleted tasks' ids are kept for syncTasks; an older sync
+    token gets 410. An ISO 8601 duration (`P30D`)."""
 
     metrics_enabled: bool = True
     """GET /metrics, and the recording behind it."""
@@ -282,6 +286,7 @@ EXPECTED: dict[object, str] = {
     int: "an integer",
     float: "a number",
     bool: "true or false",
+    timedelta: "an ISO 8601 duration such as P30D",
 }
 
 

@@ -215,7 +215,9 @@ def snake(name: str) -> str:
 
 HTTP_SCHEMAS = ("Problem", "FieldError", "Health")
 """What the HTTP layer answers with of its own: problems and health."""
-COMMON_WORDS = frozenset({"id", "name", "items", "count", "version"})
+COMMON_WORDS = frozenset(
+    {"id", "name", "items", "count", "version", "token", "more", "full"}
+)
 """Property names of the domain's schemas that every program uses."""
 
 

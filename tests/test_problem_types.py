@@ -68,6 +68,10 @@ def cursor_invalid(w: World) -> httpx.Response:
     return w.alice.list(cursor="bogus")
 
 
+def sync_token_expired(w: World) -> httpx.Response:
+    return w.alice.client.get(f"/api/{w.alice.user_id}/sync", params={"token": "bogus"})
+
+
 def token_missing(w: World) -> httpx.Response:
     return httpx.get(f"{w.alice.client.base_url}{w.alice.tasks_url()}")
 
@@ -281,6 +285,7 @@ def metrics_off(w: World) -> httpx.Response:
 SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "BodyUnreadable": body_unreadable,
     "CursorInvalid": cursor_invalid,
+    "SyncTokenExpired": sync_token_expired,
     "TokenMissing": token_missing,
     "TokenExpired": token_expired,
     "TokenMalformed": token_malformed,

@@ -25,7 +25,7 @@ from impl.db.statements import Record
 FIELDS = tuple(Task.model_fields)
 
 
-def _exact(value: object) -> Any:
+def exact(value: object) -> Any:
     """What orjson leaves to the caller: a `numeric` column, written with
     every digit PostgreSQL holds."""
     if isinstance(value, Decimal):
@@ -39,12 +39,12 @@ def task(row: Record) -> dict[str, Any]:
 
 
 def task_json(row: Record) -> bytes:
-    return orjson.dumps(task(row), default=_exact)
+    return orjson.dumps(task(row), default=exact)
 
 
 def page_json(rows: Sequence[Record], next_cursor: str | None) -> bytes:
     """A TaskList: the tasks of `rows`, in order, and the next page's cursor."""
     return orjson.dumps(
         {"items": [task(row) for row in rows], "next_cursor": next_cursor},
-        default=_exact,
+        default=exact,
     )

@@ -13,6 +13,7 @@ in a new task's Location.
 """
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from generated.facts import CREATE_TASK_LOCATION, IDEMPOTENCY_KEY_LIFETIME
 from generated.models import (
     ClearedTasks,
     Priority,
+    SyncPage,
     TagList,
     Task,
     TaskCreate,
@@ -63,6 +65,7 @@ from impl.tasks.statements import (
     over_quota,
     update_statements,
 )
+from impl.tasks.sync import feed
 from impl.tasks.tags import TAGS, tags_json
 from runtime.replies import NoHeaders, Reply
 
@@ -144,8 +147,9 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     checks the same at startup.
     """
 
-    def __init__(self, *, max_tasks_per_user: int) -> None:
+    def __init__(self, *, max_tasks_per_user: int, sync_retention: timedelta) -> None:
         self.max_tasks = max_tasks_per_user
+        self.sync_retention = sync_retention
 
     async def list_tasks(
         self,
@@ -278,6 +282,14 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     ) -> Reply[ClearedTasks, NoHeaders]:
         [row] = await ctx.db.fetch(CLEAR_COMPLETED({"owner": user_id}))
         return Reply(orjson.dumps({"deleted": row["deleted"]}), {})
+
+    async def sync_tasks(
+        self, ctx: RequestContext, *, user_id: str, token: str | None, limit: int
+    ) -> Reply[SyncPage, NoHeaders]:
+        body = await feed.page(
+            ctx.db, user_id, token, limit, datetime.now(UTC), self.sync_retention
+        )
+        return Reply(body, {})
 
     async def list_tags(
         self, ctx: RequestContext, *, user_id: str

@@ -115,27 +115,39 @@ def _digest(scope: str, payload: bytes) -> bytes:
     ).digest()
 
 
+def sealed(scope: str, payload: bytes) -> str:
+    """An opaque, URL-safe token of the payload, bound to its scope."""
+    raw = _digest(scope, payload) + payload
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def opened(scope: str, token: str) -> bytes:
+    """The payload a token of this scope holds; ValueError for any other."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except binascii.Error:
+        raise ValueError(token) from None
+    digest, payload = raw[:DIGEST_BYTES], raw[DIGEST_BYTES:]
+    if digest != _digest(scope, payload):
+        raise ValueError(token)
+    return payload
+
+
 def encode(scope: str, column: Column[Any], value: Any, task_id: str) -> str:
     """The cursor of a position: a row's sort value and its id, as the row
     holds them."""
     to_json, _ = codec(column)
     position = [None if value is None else to_json(value), UUID(task_id).hex]
-    payload = json.dumps(position, separators=(",", ":")).encode()
-    raw = _digest(scope, payload) + payload
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return sealed(scope, json.dumps(position, separators=(",", ":")).encode())
 
 
 def decode(scope: str, column: Column[Any], cursor: str) -> tuple[Any, UUID]:
     """The (sort value, id) a cursor of this list names, or InvalidCursor."""
     _, from_json = codec(column)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        digest, payload = raw[:DIGEST_BYTES], raw[DIGEST_BYTES:]
-        if digest != _digest(scope, payload):
-            raise InvalidCursor
-        value, task_id = json.loads(payload)
+        value, task_id = json.loads(opened(scope, cursor))
         return (None if value is None else from_json(value)), UUID(hex=task_id)
-    except (binascii.Error, ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):
         raise InvalidCursor from None
 
 

@@ -1,4 +1,5 @@
-"""The tables, as SQLModel classes; `users`, `tasks` and `idempotency_keys`.
+"""The tables, as SQLModel classes; `users`, `tasks`, `deleted_tasks` and
+`idempotency_keys`.
 
 The rules of a feature that the table holds (a computed column, a CHECK
 constraint) come from the feature's room: due dates, recurrence, search."""
@@ -34,6 +35,7 @@ from generated.models import Priority, TaskSort
 from impl.tasks import recurrence
 from impl.tasks.due_dates import FALLS_DUE, one_due
 from impl.tasks.search import WORDS
+from impl.tasks.sync import CURRENT_XID, Xid8
 
 SORT_KEYS = tuple(dict.fromkeys(sort.value.removeprefix("-") for sort in TaskSort))
 """The columns the contract's TaskSort orders by (a leading `-` is descending)."""
@@ -133,6 +135,35 @@ class Task(SQLModel, table=True):
     """Incremented by every change; the ETag that If-Match compares."""
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
+    written_xid: int = Field(
+        sa_column=Column(Xid8(), nullable=False, server_default=CURRENT_XID)
+    )
+    """The transaction of the last write: the task's place in the sync feed
+    (impl/tasks/sync/)."""
+
+
+class DeletedTask(SQLModel, table=True):
+    """A deleted task's tombstone, for the sync feed: written by the trigger
+    `tasks_deleted` for every deletion, purged after SYNC_RETENTION."""
+
+    __tablename__ = "deleted_tasks"
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "id", name="pk_deleted_tasks"),
+        Index(
+            "ix_deleted_tasks_user_id_deleted_xid_id", "user_id", "deleted_xid", "id"
+        ),
+        Index("ix_deleted_tasks_deleted_at", "deleted_at"),
+    )
+
+    user_id: str = Field(
+        sa_column=Column(Text, ForeignKey("users.id", ondelete="CASCADE"))
+    )
+    id: UUID = Field(sa_column=Column(PG_UUID(as_uuid=True)))
+    deleted_at: datetime = Field(sa_column=_timestamp())
+    deleted_xid: int = Field(
+        sa_column=Column(Xid8(), nullable=False, server_default=CURRENT_XID)
+    )
+    """The transaction that deleted the task: its place in the sync feed."""
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -166,6 +197,7 @@ class IdempotencyKey(SQLModel, table=True):
 
 users: Table = User.__table__  # type: ignore[attr-defined]
 tasks: Table = Task.__table__  # type: ignore[attr-defined]
+deleted_tasks: Table = DeletedTask.__table__  # type: ignore[attr-defined]
 idempotency_keys: Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
 
 
@@ -192,3 +224,8 @@ def _add_list_indexes(table: Table) -> None:
 
 
 _add_list_indexes(tasks)
+# The sync feed's order: a page, or the answer that nothing changed, is one
+# index range scan.
+Index(
+    "ix_tasks_user_id_written_xid_id", tasks.c.user_id, tasks.c.written_xid, tasks.c.id
+)
