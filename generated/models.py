@@ -1,12 +1,12 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 5146fca0088b492a8510f23b3aa1c0a6d4b7ce1a457f7452a6df83951524f32d
+# openapi.yaml sha256: 6843fa694a255b512899a23b8f6f29c7c75ab65d47fd621bb542884428dcb260
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, StrictStr
@@ -660,6 +660,33 @@ class TagList(ContractModel):
     ]
 
 
+class ChangedEvent(ContractModel):
+    event: Literal['changed']
+    id: StrictStr
+    data: Annotated[
+        StrictStr,
+        Field(
+            json_schema_extra={
+                'contentMediaType': 'application/json',
+                'contentSchema': {'$ref': '#/components/schemas/SyncPage'},
+            }
+        ),
+    ]
+
+
+class ExpiredEvent(ContractModel):
+    event: Literal['expired']
+    data: Annotated[
+        StrictStr,
+        Field(
+            json_schema_extra={
+                'contentMediaType': 'application/json',
+                'contentSchema': {'$ref': '#/components/schemas/Problem'},
+            }
+        ),
+    ]
+
+
 class DeletedTask(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -999,3 +1026,12 @@ class SyncPage(ContractModel):
             description="Whether this page belongs to a full sync: the client's copy is\nwhat the pages of this sync hold, nothing older.\n"
         ),
     ]
+
+
+StreamEvent = TypeAliasType(
+    "StreamEvent",
+    Annotated[
+        ChangedEvent | ExpiredEvent,
+        Field(description='One event of `streamEvents`, as an SSE client parses it.'),
+    ],
+)

@@ -28,6 +28,7 @@ from impl.contexts import (
 from impl.db import embedded, migrate
 from impl.db.database import open_database
 from impl.drain import ClosingWhileDraining, Drain
+from impl.events import Events, EventsConfig, Hub
 from impl.http import contract, docs, errors
 from impl.http.conformance import ContractCheck, UndocumentedStatuses
 from impl.http.cors import CrossOrigin
@@ -40,7 +41,7 @@ from impl.rate_limit import RateLimitConfig, build_limiter
 from impl.settings import Settings
 from impl.tasks import due_dates, idempotency, recurrence
 from impl.tasks.handlers import TaskHandlers
-from impl.tasks.sync import feed
+from impl.tasks.sync import feed, live
 from impl.tracing import Tracing, TracingConfig
 from runtime.routes import OperationRoute, OperationsFirst
 
@@ -55,20 +56,27 @@ class Handlers(TaskHandlers, Probes):
     refuses to build this class while one is missing; build_routes checks
     the same at startup."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, streams: live.Live | None = None) -> None:
+        # Without `streams` (a check of the binding), no stream is ever woken.
+        streams = streams or live.Live(Hub(), asyncio.Event(), settings.sync_retention)
         TaskHandlers.__init__(
             self,
             max_tasks_per_user=settings.max_tasks_per_user,
             sync_retention=settings.sync_retention,
+            live=streams,
         )
         Probes.__init__(self, metrics_enabled=settings.metrics_enabled)
 
 
-def bind_routes(settings: Settings) -> list[OperationRoute]:
+def bind_routes(
+    settings: Settings, streams: live.Live | None = None
+) -> list[OperationRoute]:
     """The contract bound to the handlers and contexts, as every worker binds
     it: whatever does not fit stops the service here, naming what."""
     check_callers(OPERATIONS)
-    handlers: routes.Handlers[RequestContext, PublicContext] = Handlers(settings)
+    handlers: routes.Handlers[RequestContext, PublicContext] = Handlers(
+        settings, streams
+    )
     return build_routes(handlers, SECURITY, public_context)
 
 
@@ -88,13 +96,19 @@ def create_app(settings: Settings | None = None) -> Service:
         verifier=build_verifier(settings),
         limiter=build_limiter(RateLimitConfig.of(settings)),
         drain=Drain(settings.shutdown_drain_seconds),
+        events=Events(EventsConfig.of(settings)),
     )
     tracing = Tracing(TracingConfig.of(settings))
     metrics = Metrics(MetricsConfig(settings.metrics_enabled))
     access_log = AccessLog(
         settings.access_log, settings.log_json, traced=tracing.provider is not None
     )
-    operation_routes = bind_routes(settings)
+    operation_routes = bind_routes(
+        settings,
+        live.Live(
+            services.events.hub, services.drain.stopping, settings.sync_retention
+        ),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Service:
                     feed.purge_forever(database, settings.sync_retention)
                 ),
                 asyncio.create_task(access_log.flush_forever()),
+                asyncio.create_task(services.events.run(url)),
                 # A user's share of the pool and one more: one user's burst
                 # finds them ready, and leaves one for everyone else.
                 asyncio.create_task(

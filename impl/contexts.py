@@ -6,7 +6,8 @@ dependencies (impl/dependencies.py) yielded, entered before the context.
 authenticates first, so nothing else is looked at for an anonymous caller,
 then counts the request against the caller's rate limit, then waits for a
 place in the caller's lane (at most DB_CONNECTIONS_PER_USER of a user's
-requests run at once in a worker: impl/db/turns.py). `public_context`
+requests run at once in a worker: impl/db/turns.py); once a write has
+answered, it tells the other workers' streams (impl/events.py). `public_context`
 serves the probes (`security: []`). Both are async generators, entered
 around the handler and the sending of its response: whatever happens, the
 access is closed when the request is over.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from impl.auth.verifier import Verifier, authenticated_user
 from impl.db.database import Database, DatabaseAccess
 from impl.drain import Drain
+from impl.events import Events
 from impl.rate_limit import Limiter
 from runtime.call import Call
 from runtime.dependencies import Dependencies
@@ -31,6 +33,7 @@ class Services:
     verifier: Verifier
     limiter: Limiter
     drain: Drain
+    events: Events
     database: Database | None = None
     """Opened by the app's lifespan, closed when it ends."""
 
@@ -45,6 +48,28 @@ def services_of(call: Call) -> Services:
     return services
 
 
+class Lane:
+    """A request's place in its user's lane (impl/db/turns.py): taken once
+    the caller is known, given back when the request is over, or before,
+    by a stream that outlives its first read (`leave`)."""
+
+    __slots__ = ("_database", "_user_id", "held")
+
+    def __init__(self, database: Database, user_id: str) -> None:
+        self._database = database
+        self._user_id = user_id
+        self.held = False
+
+    async def enter(self) -> None:
+        await self._database.enter_lane(self._user_id)
+        self.held = True
+
+    def leave(self) -> None:
+        if self.held:
+            self.held = False
+            self._database.leave_lane(self._user_id)
+
+
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     user_id: str
@@ -52,6 +77,10 @@ class RequestContext:
     db: DatabaseAccess
     deps: Dependencies
     """What each dependency of the app yielded (impl/dependencies.py)."""
+    lane: Lane
+    expires: float
+    """When the caller's token stops being accepted (seconds since the
+    epoch): where a stream ends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +93,22 @@ class PublicContext:
 
 async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     services = services_of(call)
-    user_id = await authenticated_user(call, services.verifier)
+    user_id, expires = await authenticated_user(call, services.verifier)
     await services.limiter.check(user_id)
     database = services.open_database()
-    await database.enter_lane(user_id)
+    lane = Lane(database, user_id)
+    await lane.enter()
     access = DatabaseAccess(database)
     try:
-        yield RequestContext(user_id=user_id, db=access, deps=call.deps)
+        yield RequestContext(
+            user_id=user_id, db=access, deps=call.deps, lane=lane, expires=expires
+        )
+        if call.operation.method != "GET":
+            # A write answered without an error: it has committed.
+            services.events.changed(user_id)
     finally:
         access.close()
-        database.leave_lane(user_id)
+        lane.leave()
 
 
 async def public_context(call: Call) -> AsyncGenerator[PublicContext, None]:

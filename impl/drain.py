@@ -27,32 +27,46 @@ class Drain:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.draining = False
+        self.stopping = asyncio.Event()
+        """Set when the pause is over and the server stops: what ends the
+        streams it holds, which would otherwise keep it from stopping."""
 
     def install(self) -> None:
         """Put the pause in front of the server's SIGTERM handler (in the
         serving process's main thread; elsewhere, as in tests that serve
-        from a thread, there is no signal to wait for)."""
+        from a thread, there is no signal to wait for). Without a pause,
+        SIGTERM still ends the streams first."""
         previous = signal.getsignal(signal.SIGTERM)
-        if (
-            self.seconds <= 0
-            or threading.current_thread() is not threading.main_thread()
-            or not callable(previous)
+        if threading.current_thread() is not threading.main_thread() or not callable(
+            previous
         ):
             return
         loop = asyncio.get_running_loop()
 
         def stop(sig: int, frame: FrameType | None) -> Any:
-            if self.draining:
-                return previous(sig, frame)
+            if self.draining or self.seconds <= 0:
+                self.draining = True
+                return self._stop(loop, previous, sig, frame)
             self.draining = True
             logger.info(
                 "SIGTERM: /ready answers 503 for %.1f s, then the server stops",
                 self.seconds,
             )
-            loop.call_later(self.seconds, previous, sig, frame)
+            loop.call_later(self.seconds, self._stop, loop, previous, sig, frame)
             return None
 
         signal.signal(signal.SIGTERM, stop)
+
+    def _stop(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        previous: Any,
+        sig: int,
+        frame: FrameType | None,
+    ) -> Any:
+        # From a signal handler too: only the loop's own turn may set it.
+        loop.call_soon_threadsafe(self.stopping.set)
+        return previous(sig, frame)
 
 
 CLOSE = (b"connection", b"close")

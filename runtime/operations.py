@@ -1,7 +1,7 @@
 """An operation of a contract, as its generated table states it."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -37,6 +37,10 @@ class Operation:
     """The path parameter the caller's token subject must equal, the one the
     contract marks `x-token-subject`; None where no parameter names the
     caller."""
+    events: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    """For a stream of Server-Sent Events (`text/event-stream`): each event
+    by name, and the model of its data (the `contentSchema` of its data, in
+    the schema of one event)."""
 
     @property
     def statuses(self) -> tuple[int, ...]:

@@ -25,6 +25,7 @@ from runtime.dependencies import NONE, AppDependencies, Dependencies
 from runtime.operations import Operation
 from runtime.reading import read_body, read_parameters
 from runtime.replies import answer_of, send_answer
+from runtime.streams import EventStream, send_stream
 
 ContextT = TypeVar("ContextT")
 ContextT_contra = TypeVar("ContextT_contra", contravariant=True)
@@ -151,10 +152,16 @@ class OperationRoute(Route):
                 for name in self._names:
                     arguments[name] = getattr(values, name)
             reply = await self.handler(ctx, **arguments)
-            answer = answer_of(reply, operation.success, self._content_type)
-            if returned is not None:
-                await returned()
-            await send_answer(send, answer)
+            if isinstance(reply, EventStream):
+                if returned is not None:
+                    await returned()
+                media_type = operation.success_media_type or "text/event-stream"
+                await send_stream(reply, media_type, call.receive, send)
+            else:
+                answer = answer_of(reply, operation.success, self._content_type)
+                if returned is not None:
+                    await returned()
+                await send_answer(send, answer)
         except BaseException as error:
             try:
                 await contexts.athrow(error)

@@ -31,6 +31,7 @@ ROOMS = (
     "impl.db",
     "impl.auth",
     "impl.rate_limit",
+    "impl.events",
     "impl.dependencies",
     "impl.contexts",
     "impl.tasks",
@@ -217,8 +218,10 @@ HTTP_SCHEMAS = ("Problem", "FieldError", "Health")
 """What the HTTP layer answers with of its own: problems and health."""
 COMMON_WORDS = frozenset(
     {"id", "name", "items", "count", "version", "token", "more", "full"}
+    | {"event", "data"}
 )
-"""Property names of the domain's schemas that every program uses."""
+"""Property names of the domain's schemas that every program uses, and the
+fields of a Server-Sent Event, which the HTTP layer reads."""
 
 
 def domain_names() -> frozenset[str]:

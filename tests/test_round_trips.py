@@ -20,8 +20,15 @@ def proxy(database_url: str) -> Iterator[PgProxy]:
 
 @pytest.fixture(scope="module")
 def counted_app(settings: Settings, proxy: PgProxy, db: object) -> Iterator[LiveServer]:
-    # One connection, so that warming it up prepares every statement.
-    counted = changed(settings, database_url=proxy.url, db_pool_size=1)
+    # One connection, so that warming it up prepares every statement. The
+    # events' broker listens on a connection of its own, direct, as it must
+    # behind a transaction pooler: its notifications are not a request's.
+    counted = changed(
+        settings,
+        database_url=proxy.url,
+        database_direct_url=settings.database_url,
+        db_pool_size=1,
+    )
     with LiveServer.serve(counted) as live:
         yield live
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jwt
 from jwt import PyJWK
@@ -305,9 +305,16 @@ def _unverified_claim(token: str, claim: str) -> object:
     return jwt.decode(token, options={"verify_signature": False}).get(claim)
 
 
-async def authenticated_user(call: Call, verifier: Verifier) -> str:
-    """The caller's user id: a verified token whose `sub` is the path
-    parameter the operation names the caller by (`x-token-subject`)."""
+class Caller(NamedTuple):
+    user_id: str
+    expires: float
+    """When the token stops being accepted (its `exp` and the leeway), in
+    seconds since the epoch: where a stream that outlives it ends."""
+
+
+async def authenticated_user(call: Call, verifier: Verifier) -> Caller:
+    """The caller: a verified token whose `sub` is the path parameter the
+    operation names the caller by (`x-token-subject`)."""
     header = call.header(b"authorization")
     if not header:
         raise Unauthorized(ProblemName.TOKEN_MISSING, "A bearer token is required.")
@@ -322,7 +329,7 @@ async def authenticated_user(call: Call, verifier: Verifier) -> str:
     caller = call.path_params.get(call.operation.subject or "")
     if not isinstance(subject, str) or subject != caller:
         raise Forbidden()
-    return subject
+    return Caller(subject, float(claims["exp"]) + verifier.leeway)
 
 
 class CallerBindingError(RuntimeError):

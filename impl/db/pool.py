@@ -33,6 +33,15 @@ async def _new_connection(connection: asyncpg.Connection) -> None:
         await connection.fetch(statement)
 
 
+async def connect_direct(settings: Settings, url: str) -> asyncpg.Connection:
+    """A connection of its own, outside the pool, for a session that must
+    last (LISTEN): `url` must not be a transaction pooler's."""
+    dsn, connect_args = asyncpg_url(url)
+    return await asyncpg.connect(
+        dsn, timeout=settings.db_connect_timeout, statement_cache_size=0, **connect_args
+    )
+
+
 async def create_pool(settings: Settings, url: str) -> asyncpg.Pool:
     dsn, connect_args = asyncpg_url(url)
     return await asyncpg.create_pool(

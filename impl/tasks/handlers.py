@@ -3,7 +3,7 @@
 Each handler runs one statement, from the room of its feature
 (statements.py, listing.py, tags.py, bulk.py): one database round trip. The
 exceptions are writes of recurring tasks, in one transaction
-(`_update_task`): a completion with its next occurrence, and a patch of the
+(writes.py, `update_task`): a completion with its next occurrence, and a patch of the
 rule's fields with the check of the rule it leaves
 (impl/tasks/recurrence/completion.py); and an idempotent create whose key
 has expired but not yet been purged (impl/tasks/idempotency.py).
@@ -14,7 +14,6 @@ in a new task's Location.
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import orjson
@@ -41,38 +40,29 @@ from generated.routes import (
     UpdateTaskHeaders,
 )
 from impl.contexts import PublicContext, RequestContext
-from impl.db.statements import Record, Statement
+from impl.db.statements import Record
 from impl.problems import (
     IdempotencyKeyReused,
     NotFound,
-    PreconditionFailed,
 )
-from impl.tasks import bodies, idempotency, pagination, recurrence
+from impl.tasks import bodies, idempotency, pagination, recurrence, writes
 from impl.tasks.bulk import CLEAR_COMPLETED
 from impl.tasks.columns import sort_column
 from impl.tasks.listing import FILTERS, ListParams, list_statement
-from impl.tasks.preconditions import etag, parse_if_match
-from impl.tasks.recurrence import completion
+from impl.tasks.preconditions import etag
 from impl.tasks.statements import (
     CREATE,
     DELETE,
     DELETE_IF_MATCH,
     GET,
-    ReplaceParams,
     WriteParams,
-    WriteParamsT,
     new,
     over_quota,
-    update_statements,
 )
-from impl.tasks.sync import feed
+from impl.tasks.sync import feed, live
 from impl.tasks.tags import TAGS, tags_json
 from runtime.replies import NoHeaders, Reply
-
-
-def _reply(row: Record) -> Reply[Task, GetTaskHeaders]:
-    """A task's body, and its version as the ETag."""
-    return Reply(bodies.task_json(row), {"ETag": etag(row["version"])})
+from runtime.streams import EventStream
 
 
 def _created(user_id: str, row: Record) -> Reply[Task, CreateTaskHeaders]:
@@ -83,62 +73,6 @@ def _created(user_id: str, row: Record) -> Reply[Task, CreateTaskHeaders]:
     )
 
 
-def _accepted_versions(if_match: str | None) -> list[int] | None:
-    """The versions If-Match accepts, or None when any version will do."""
-    condition = parse_if_match(if_match)
-    if condition is None or condition.any_version:
-        return None
-    return sorted(condition.versions)
-
-
-async def _write(
-    ctx: RequestContext,
-    statements: tuple[Statement[WriteParamsT], Statement[WriteParamsT]],
-    params: WriteParamsT,
-    conditional: bool,
-) -> Record:
-    """Run an UPDATE or DELETE ... RETURNING of one task: 404, 412 or its row."""
-    plain, under_if_match = statements
-    rows = await ctx.db.fetch((under_if_match if conditional else plain)(params))
-    if not rows:
-        raise NotFound()
-    if rows[0]["id"] is None:
-        raise PreconditionFailed()
-    return rows[0]
-
-
-async def _update_task(
-    ctx: RequestContext,
-    user_id: str,
-    task_id: UUID,
-    if_match: str | None,
-    new: dict[str, Any],
-    max_tasks: int,
-    *,
-    check_rule: bool,
-) -> Reply[Task, GetTaskHeaders]:
-    """Write the fields in `new` (updateTask's and patchTask's one statement).
-    In one transaction instead: with `check_rule`, the write and the check
-    of the rule on the task it makes; with the next occurrence of a
-    recurring task it completes."""
-    versions = _accepted_versions(if_match)
-    params: ReplaceParams = {
-        "owner": user_id,
-        "task": task_id,
-        "new": new,
-        "versions": versions or [],
-    }
-    statements = update_statements(frozenset(new))
-    conditional = versions is not None
-    if not (check_rule or completion.may_complete(new)):
-        return _reply(await _write(ctx, statements, params, conditional))
-    async with ctx.db.transaction():
-        row = await _write(ctx, statements, params, conditional)
-        if check_rule:
-            completion.check_rule(row)
-        return _reply(await completion.completed(ctx.db, user_id, row, max_tasks))
-
-
 class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     """The task operations of openapi.yaml, one method per operationId.
 
@@ -147,9 +81,12 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     checks the same at startup.
     """
 
-    def __init__(self, *, max_tasks_per_user: int, sync_retention: timedelta) -> None:
+    def __init__(
+        self, *, max_tasks_per_user: int, sync_retention: timedelta, live: live.Live
+    ) -> None:
         self.max_tasks = max_tasks_per_user
         self.sync_retention = sync_retention
+        self.live = live
 
     async def list_tasks(
         self,
@@ -231,7 +168,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         rows = await ctx.db.fetch(GET({"owner": user_id, "task": task_id}))
         if not rows:
             raise NotFound()
-        return _reply(rows[0])
+        return writes.reply(rows[0])
 
     async def update_task(
         self,
@@ -245,7 +182,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         recurrence.require_occurrence(
             body.recurrence, body.due_date, body.due_at, body.time_zone
         )
-        return await _update_task(
+        return await writes.update_task(
             ctx, user_id, task_id, if_match, new(body), self.max_tasks, check_rule=False
         )
 
@@ -260,20 +197,20 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     ) -> Reply[Task, PatchTaskHeaders]:
         fields = new(body)
         check = not recurrence.RULE_FIELDS.isdisjoint(fields)
-        return await _update_task(
+        return await writes.update_task(
             ctx, user_id, task_id, if_match, fields, self.max_tasks, check_rule=check
         )
 
     async def delete_task(
         self, ctx: RequestContext, *, user_id: str, task_id: UUID, if_match: str | None
     ) -> None:
-        versions = _accepted_versions(if_match)
+        versions = writes.accepted_versions(if_match)
         params: WriteParams = {
             "owner": user_id,
             "task": task_id,
             "versions": versions or [],
         }
-        await _write(
+        await writes.write(
             ctx, (DELETE, DELETE_IF_MATCH), params, conditional=versions is not None
         )
 
@@ -286,10 +223,15 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
     async def sync_tasks(
         self, ctx: RequestContext, *, user_id: str, token: str | None, limit: int
     ) -> Reply[SyncPage, NoHeaders]:
-        body = await feed.page(
+        page = await feed.page(
             ctx.db, user_id, token, limit, datetime.now(UTC), self.sync_retention
         )
-        return Reply(body, {})
+        return Reply(page.body, {})
+
+    async def stream_events(
+        self, ctx: RequestContext, *, user_id: str, last_event_id: str | None
+    ) -> EventStream:
+        return live.stream(ctx, self.live, user_id, last_event_id)
 
     async def list_tags(
         self, ctx: RequestContext, *, user_id: str

@@ -129,9 +129,30 @@ def media_type(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
     return None
 
 
+EVENT_STREAM = "text/event-stream"
+
+
+def event_models(spec: dict[str, Any], holder: dict[str, Any]) -> dict[str, str]:
+    """An event stream's events, by name (each event schema's `const`), and
+    the model of each one's data (its `contentSchema`): the schema of one
+    event is a `oneOf` of them."""
+    media = resolve(spec, holder).get("content", {}).get(EVENT_STREAM, {})
+    if "schema" not in media:
+        return {}
+    models = {}
+    for option in resolve(spec, media["schema"]).get("oneOf", []):
+        fields = resolve(spec, option)["properties"]
+        name = fields["event"]["const"]
+        models[name] = str(fields["data"]["contentSchema"]["$ref"].rsplit("/", 1)[-1])
+    return models
+
+
 def body_type(spec: dict[str, Any], holder: dict[str, Any]) -> str | None:
-    """The Python type of a body: its schema's model, or `str` for a string
-    in a media type of its own (Prometheus' text format)."""
+    """The Python type of a body: its schema's model, `EventStream` for
+    Server-Sent Events, or `str` for a string in a media type of its own
+    (Prometheus' text format)."""
+    if media_type(spec, holder) == EVENT_STREAM:
+        return "EventStream"
     model = model_name(spec, holder)
     if model:
         return model
@@ -173,16 +194,24 @@ def describe_operation(
         "body_model": model_name(spec, body) if body else None,
         "body_media_type": media_type(spec, body) if body else None,
         "success_code": success,
-        "success_model": model_name(spec, responses[success]),
+        "success_model": None
+        if media_type(spec, responses[success]) == EVENT_STREAM
+        else model_name(spec, responses[success]),
         "success_type": body_type(spec, responses[success]),
         "success_media_type": media_type(spec, responses[success]),
+        "events": event_models(spec, responses[success]),
         "success_headers": {
             name: resolve(spec, header).get("required", False)
             for name, header in responses[success].get("headers", {}).items()
             if name not in everywhere(spec)
         },
+        # A stream's events are no JSON body: each one's data has its model
+        # (`events`).
         "responses": {
-            code: model_name(spec, responses[code]) for code in sorted(responses)
+            code: None
+            if media_type(spec, responses[code]) == EVENT_STREAM
+            else model_name(spec, responses[code])
+            for code in sorted(responses)
         },
         "subject": next(
             (
@@ -226,6 +255,7 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
             for model in d["responses"].values()
             if model
         }
+        | {model for d in details.values() for model in d["events"].values()}
         | {name for name in used if name[0].isupper() and name not in TYPE_IMPORTS}
     )
     uses_one_of = any(
@@ -239,6 +269,7 @@ def get_operation_details(parser: OpenAPIParser, model_path: Path) -> dict[str, 
     )
     return {
         "details": details,
+        "streams": any(d["events"] for d in details.values()),
         "models": models,
         "type_imports": imports,
         "optional_headers": optional_headers,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 from uuid import UUID
 
 import orjson
@@ -199,6 +199,16 @@ def _page_json(entries: Sequence[Record], token: str, more: bool, full: bool) ->
     )
 
 
+class Page(NamedTuple):
+    body: bytes
+    """The SyncPage's JSON."""
+    token: str
+    more: bool
+    full: bool
+    entries: int
+    """How many tasks and tombstones it holds."""
+
+
 async def page(
     db: DatabaseAccess,
     user_id: str,
@@ -206,7 +216,7 @@ async def page(
     limit: int,
     now: datetime,
     retention: timedelta,
-) -> bytes:
+) -> Page:
     """The SyncPage after `raw_token` (a full sync's first without one)."""
     given = (
         None if raw_token is None else tokens.read(user_id, raw_token, now, retention)
@@ -246,7 +256,9 @@ async def page(
         following = Token(last["xid"], UUID(last["id"]), floor, issued)
     else:
         following = Token(horizon, NIL, None, served_at)
-    return _page_json(entries[:served], tokens.issue(user_id, following), more, full)
+    token = tokens.issue(user_id, following)
+    body = _page_json(entries[:served], token, more, full)
+    return Page(body, token, more, full, served)
 
 
 def _purge() -> Statement["PurgeParams"]:

@@ -1,0 +1,203 @@
+"""Live events across a fleet: which users' tasks changed, told to every
+worker of every instance through a real broker.
+
+A notification says only "user U changed" (`CHANNEL`, the user's id as its
+payload). The worker that served a write publishes it once the write has
+committed (impl/contexts.py); every worker's listener wakes the streams it
+holds for that user (`Hub`), and each stream reads what changed from the
+sync feed (impl/tasks/sync/live.py). So a lost notification delays an
+event but never loses one: the next one, or a reconnect, reads everything
+since the stream's last token.
+
+The broker is PostgreSQL's LISTEN/NOTIFY by default, on a connection of
+its own per worker (DATABASE_DIRECT_URL, else DATABASE_URL: a transaction
+pooler such as PgBouncer cannot hold a LISTEN), or Redis pub/sub when
+REDIS_URL is set. Publishing never waits on the broker: the users written
+while the event loop turns are sent in one batch. While the broker is
+unreachable, the listener retries every second and, once back, wakes every
+stream, since notifications may have been lost meanwhile.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from impl.db.pool import connect_direct
+from impl.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+BROKER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError)
+"""What a broker that is out of reach raises."""
+
+CHANNEL = "task_changes"
+NOTIFY = "SELECT pg_notify($1, user_id) FROM unnest($2::text[]) AS user_id"
+RECONNECT_SECONDS = 1.0
+
+
+class Hub:
+    """The streams this worker holds, by user, and what wakes them."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, set[asyncio.Event]] = {}
+
+    @contextmanager
+    def watching(self, user_id: str) -> Iterator[asyncio.Event]:
+        """An event set whenever `user_id`'s tasks may have changed."""
+        woken = asyncio.Event()
+        self._streams.setdefault(user_id, set()).add(woken)
+        try:
+            yield woken
+        finally:
+            streams = self._streams[user_id]
+            streams.discard(woken)
+            if not streams:
+                del self._streams[user_id]
+
+    def wake(self, user_id: str) -> None:
+        for woken in self._streams.get(user_id, ()):
+            woken.set()
+
+    def wake_all(self) -> None:
+        for streams in self._streams.values():
+            for woken in streams:
+                woken.set()
+
+    @property
+    def streams(self) -> int:
+        return sum(len(streams) for streams in self._streams.values())
+
+
+class Broker(Protocol):
+    async def listen(self, hub: Hub) -> None:
+        """Wake `hub`'s streams for each notification, until cancelled."""
+
+    async def publish(self, users: list[str]) -> None:
+        """Tell every listener these users changed."""
+
+
+class PostgresBroker:
+    """LISTEN/NOTIFY on one connection of the worker's own."""
+
+    def __init__(self, connect: Any) -> None:
+        self._connect = connect
+        self._connection: asyncpg.Connection | None = None
+
+    async def listen(self, hub: Hub) -> None:
+        def notified(_: object, __: int, ___: str, payload: str) -> None:
+            hub.wake(payload)
+
+        while True:
+            lost = asyncio.Event()
+            try:
+                connection = await self._connect()
+                connection.add_termination_listener(lambda _, lost=lost: lost.set())
+                await connection.add_listener(CHANNEL, notified)
+            except BROKER_ERRORS as error:
+                logger.warning("events: cannot LISTEN (%s); retrying", error)
+                await asyncio.sleep(RECONNECT_SECONDS)
+                continue
+            self._connection = connection
+            hub.wake_all()
+            try:
+                await lost.wait()
+            finally:
+                self._connection = None
+                if not connection.is_closed():
+                    await connection.close()
+            logger.warning("events: the LISTEN connection was lost; reconnecting")
+
+    async def publish(self, users: list[str]) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        await connection.execute(NOTIFY, CHANNEL, users)
+
+
+class RedisBroker:
+    """Redis pub/sub, for a fleet whose database URL is a transaction pooler."""
+
+    def __init__(self, url: str) -> None:
+        # The subscription waits as long as nothing is published; a health
+        # check every 30 s finds a dead connection all the same.
+        self._redis = Redis.from_url(
+            url, socket_connect_timeout=1.0, health_check_interval=30
+        )
+
+    async def listen(self, hub: Hub) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    hub.wake_all()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            hub.wake(message["data"].decode())
+            except BROKER_ERRORS as error:
+                logger.warning("events: Redis subscription lost (%s); retrying", error)
+                await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def publish(self, users: list[str]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in users:
+                pipe.publish(CHANNEL, user_id)
+            await pipe.execute()
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    settings: Settings
+
+    @classmethod
+    def of(cls, settings: Settings) -> "EventsConfig":
+        return cls(settings)
+
+
+class Events:
+    """The plugin: this worker's hub, its broker, and the batch of users
+    written since the last publish."""
+
+    def __init__(self, config: EventsConfig) -> None:
+        self.config = config
+        self.hub = Hub()
+        self._broker: Broker | None = None
+        self._written: set[str] = set()
+        self._flushing: asyncio.Task[None] | None = None
+
+    def changed(self, user_id: str) -> None:
+        """A write of `user_id`'s tasks committed: publish it soon."""
+        if self._broker is None:
+            return
+        self._written.add(user_id)
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)
+        while self._written and self._broker is not None:
+            users, self._written = sorted(self._written), set()
+            try:
+                await self._broker.publish(users)
+            except BROKER_ERRORS as error:
+                logger.warning("events: publish failed (%s)", error)
+
+    async def run(self, database_url: str) -> None:
+        """Listen until cancelled: through Redis with REDIS_URL, else on a
+        connection to DATABASE_DIRECT_URL, or `database_url`."""
+        settings = self.config.settings
+        if settings.redis_url:
+            self._broker = RedisBroker(settings.redis_url)
+        else:
+            url = settings.database_direct_url or database_url
+            self._broker = PostgresBroker(lambda: connect_direct(settings, url))
+        try:
+            await self._broker.listen(self.hub)
+        finally:
+            self._broker = None
