@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 6843fa694a255b512899a23b8f6f29c7c75ab65d47fd621bb542884428dcb260
+# openapi.yaml sha256: 44fb533c55c02e532565756471ca8306f2c2e205fba6657e2bef03ce326b1940
 
 from __future__ import annotations
 
@@ -687,6 +687,28 @@ class ExpiredEvent(ContractModel):
     ]
 
 
+class ReminderEvent(ContractModel):
+    event: Literal['reminder']
+    data: Annotated[
+        StrictStr,
+        Field(
+            json_schema_extra={
+                'contentMediaType': 'application/json',
+                'contentSchema': {'$ref': '#/components/schemas/Reminder'},
+            }
+        ),
+    ]
+
+
+class Reminder(ContractModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    title: StrictStr
+    remind_at: AwareDatetime
+
+
 class DeletedTask(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -760,6 +782,13 @@ class TaskCreate(ContractModel):
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
         ),
     ] = None
+    remind_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When to remind the user: the reminder fires once this instant has\npassed (within 2 seconds), sets the task's `reminded_at`, and\nreaches every open stream of the user as an event `reminder`.\nWriting another value arms it again; `null` turns it off. A\nrecurring task's next occurrence is reminded as long before its\ndue as this one is.\n",
+            examples=['2026-12-24T17:30:00Z'],
+        ),
+    ] = None
 
 
 class TaskUpdate(ContractModel):
@@ -816,6 +845,13 @@ class TaskUpdate(ContractModel):
             examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;COUNT=12;BYMONTHDAY=-1'],
             max_length=255,
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
+        ),
+    ] = None
+    remind_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When to remind the user: the reminder fires once this instant has\npassed (within 2 seconds), sets the task's `reminded_at`, and\nreaches every open stream of the user as an event `reminder`.\nWriting another value arms it again; `null` turns it off. A\nrecurring task's next occurrence is reminded as long before its\ndue as this one is.\n",
+            examples=['2026-12-24T17:30:00Z'],
         ),
     ] = None
 
@@ -877,6 +913,13 @@ class TaskPatch(ContractModel):
             pattern='^(?:(?:FREQ=(?:DAILY|WEEKLY)(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=MONTHLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*)?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?;BYMONTH=(?:[1-9]|1[0-2])(?:,(?:[1-9]|1[0-2]))*(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-5]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?)|(?:FREQ=YEARLY(?:;INTERVAL=[1-9][0-9]{0,2})?(?:;(?:COUNT=[1-9][0-9]{0,2}|UNTIL=[1-9][0-9]{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z)?))?(?:;BYMONTHDAY=[+-]?(?:[1-9]|[12][0-9]|3[01])(?:,[+-]?(?:[1-9]|[12][0-9]|3[01]))*)?(?:;BYDAY=(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:[+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(?:MO|TU|WE|TH|FR|SA|SU))*)?))$',
         ),
     ] = None
+    remind_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When to remind the user: the reminder fires once this instant has\npassed (within 2 seconds), sets the task's `reminded_at`, and\nreaches every open stream of the user as an event `reminder`.\nWriting another value arms it again; `null` turns it off. A\nrecurring task's next occurrence is reminded as long before its\ndue as this one is.\n",
+            examples=['2026-12-24T17:30:00Z'],
+        ),
+    ] = None
 
 
 class Task(ContractModel):
@@ -924,6 +967,19 @@ class Task(ContractModel):
         UUID | None,
         Field(
             description="Once completing this recurring task has created its next\noccurrence, that task's id (it may since have been deleted);\nnull until then, and for a task without `recurrence`.\n"
+        ),
+    ]
+    remind_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When to remind the user: the reminder fires once this instant has\npassed (within 2 seconds), sets the task's `reminded_at`, and\nreaches every open stream of the user as an event `reminder`.\nWriting another value arms it again; `null` turns it off. A\nrecurring task's next occurrence is reminded as long before its\ndue as this one is.\n",
+            examples=['2026-12-24T17:30:00Z'],
+        ),
+    ]
+    reminded_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='When the reminder fired (read-only); null until it has, and\nagain once `remind_at` is written anew.\n'
         ),
     ]
     created_at: AwareDatetime
@@ -1031,7 +1087,7 @@ class SyncPage(ContractModel):
 StreamEvent = TypeAliasType(
     "StreamEvent",
     Annotated[
-        ChangedEvent | ExpiredEvent,
+        ChangedEvent | ExpiredEvent | ReminderEvent,
         Field(description='One event of `streamEvents`, as an SSE client parses it.'),
     ],
 )

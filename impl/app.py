@@ -39,7 +39,7 @@ from impl.metrics import Metrics, MetricsConfig
 from impl.probes import Probes
 from impl.rate_limit import RateLimitConfig, build_limiter
 from impl.settings import Settings
-from impl.tasks import due_dates, idempotency, recurrence
+from impl.tasks import due_dates, idempotency, recurrence, reminders
 from impl.tasks.handlers import TaskHandlers
 from impl.tasks.sync import feed, live
 from impl.tracing import Tracing, TracingConfig
@@ -134,6 +134,9 @@ def create_app(settings: Settings | None = None) -> Service:
                 ),
                 asyncio.create_task(access_log.flush_forever()),
                 asyncio.create_task(services.events.run(url)),
+                asyncio.create_task(
+                    reminders.fire_forever(settings, url, services.events)
+                ),
                 # A user's share of the pool and one more: one user's burst
                 # finds them ready, and leaves one for everyone else.
                 asyncio.create_task(

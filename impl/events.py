@@ -2,8 +2,10 @@
 worker of every instance through a real broker.
 
 A notification says only "user U changed" (`CHANNEL`, the user's id as its
-payload). The worker that served a write publishes it once the write has
-committed (impl/contexts.py); every worker's listener wakes the streams it
+payload), or carries a reminder that fired (a JSON object: the user, and
+the event's data; impl/tasks/reminders.py). The worker that served a write
+publishes it once the write has committed (impl/contexts.py); every
+worker's listener wakes the streams it
 holds for that user (`Hub`), and each stream reads what changed from the
 sync feed (impl/tasks/sync/live.py). So a lost notification delays an
 event but never loses one: the next one, or a reconnect, reads everything
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -38,37 +41,60 @@ BROKER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisEr
 """What a broker that is out of reach raises."""
 
 CHANNEL = "task_changes"
-NOTIFY = "SELECT pg_notify($1, user_id) FROM unnest($2::text[]) AS user_id"
+NOTIFY = "SELECT pg_notify($1, message) FROM unnest($2::text[]) AS message"
 RECONNECT_SECONDS = 1.0
+
+
+class Watch:
+    """One stream's view of the hub: woken whenever its user's tasks may
+    have changed, and the reminders that fired since it last looked."""
+
+    __slots__ = ("reminders", "woken")
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+        self.reminders: list[bytes] = []
 
 
 class Hub:
     """The streams this worker holds, by user, and what wakes them."""
 
     def __init__(self) -> None:
-        self._streams: dict[str, set[asyncio.Event]] = {}
+        self._streams: dict[str, set[Watch]] = {}
 
     @contextmanager
-    def watching(self, user_id: str) -> Iterator[asyncio.Event]:
-        """An event set whenever `user_id`'s tasks may have changed."""
-        woken = asyncio.Event()
-        self._streams.setdefault(user_id, set()).add(woken)
+    def watching(self, user_id: str) -> Iterator[Watch]:
+        watch = Watch()
+        self._streams.setdefault(user_id, set()).add(watch)
         try:
-            yield woken
+            yield watch
         finally:
             streams = self._streams[user_id]
-            streams.discard(woken)
+            streams.discard(watch)
             if not streams:
                 del self._streams[user_id]
 
     def wake(self, user_id: str) -> None:
-        for woken in self._streams.get(user_id, ()):
-            woken.set()
+        for watch in self._streams.get(user_id, ()):
+            watch.woken.set()
+
+    def remind(self, user_id: str, reminder: bytes) -> None:
+        for watch in self._streams.get(user_id, ()):
+            watch.reminders.append(reminder)
+            watch.woken.set()
 
     def wake_all(self) -> None:
         for streams in self._streams.values():
-            for woken in streams:
-                woken.set()
+            for watch in streams:
+                watch.woken.set()
+
+    def notified(self, payload: str) -> None:
+        """A broker's message: a user's id, or a reminder (module doc)."""
+        if not payload.startswith("{"):
+            self.wake(payload)
+            return
+        message = orjson.loads(payload)
+        self.remind(message["user"], orjson.dumps(message["reminder"]))
 
     @property
     def streams(self) -> int:
@@ -79,8 +105,8 @@ class Broker(Protocol):
     async def listen(self, hub: Hub) -> None:
         """Wake `hub`'s streams for each notification, until cancelled."""
 
-    async def publish(self, users: list[str]) -> None:
-        """Tell every listener these users changed."""
+    async def publish(self, messages: list[str]) -> None:
+        """Send every listener these messages."""
 
 
 class PostgresBroker:
@@ -92,7 +118,7 @@ class PostgresBroker:
 
     async def listen(self, hub: Hub) -> None:
         def notified(_: object, __: int, ___: str, payload: str) -> None:
-            hub.wake(payload)
+            hub.notified(payload)
 
         while True:
             lost = asyncio.Event()
@@ -114,11 +140,11 @@ class PostgresBroker:
                     await connection.close()
             logger.warning("events: the LISTEN connection was lost; reconnecting")
 
-    async def publish(self, users: list[str]) -> None:
+    async def publish(self, messages: list[str]) -> None:
         connection = self._connection
         if connection is None:
             return
-        await connection.execute(NOTIFY, CHANNEL, users)
+        await connection.execute(NOTIFY, CHANNEL, messages)
 
 
 class RedisBroker:
@@ -139,15 +165,15 @@ class RedisBroker:
                     hub.wake_all()
                     async for message in pubsub.listen():
                         if message["type"] == "message":
-                            hub.wake(message["data"].decode())
+                            hub.notified(message["data"].decode())
             except BROKER_ERRORS as error:
                 logger.warning("events: Redis subscription lost (%s); retrying", error)
                 await asyncio.sleep(RECONNECT_SECONDS)
 
-    async def publish(self, users: list[str]) -> None:
+    async def publish(self, messages: list[str]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in users:
-                pipe.publish(CHANNEL, user_id)
+            for message in messages:
+                pipe.publish(CHANNEL, message)
             await pipe.execute()
 
 
@@ -168,23 +194,31 @@ class Events:
         self.config = config
         self.hub = Hub()
         self._broker: Broker | None = None
-        self._written: set[str] = set()
+        self._pending: dict[str, None] = {}
+        """The messages to publish, in order, each once."""
         self._flushing: asyncio.Task[None] | None = None
 
     def changed(self, user_id: str) -> None:
         """A write of `user_id`'s tasks committed: publish it soon."""
+        self._publish(user_id)
+
+    def reminded(self, user_id: str, reminder: dict[str, Any]) -> None:
+        """A reminder of `user_id`'s fired: every stream of the user gets it."""
+        self._publish(orjson.dumps({"user": user_id, "reminder": reminder}).decode())
+
+    def _publish(self, message: str) -> None:
         if self._broker is None:
             return
-        self._written.add(user_id)
+        self._pending[message] = None
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)
-        while self._written and self._broker is not None:
-            users, self._written = sorted(self._written), set()
+        while self._pending and self._broker is not None:
+            messages, self._pending = list(self._pending), {}
             try:
-                await self._broker.publish(users)
+                await self._broker.publish(messages)
             except BROKER_ERRORS as error:
                 logger.warning("events: publish failed (%s)", error)
 

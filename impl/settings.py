@@ -144,8 +144,9 @@ class Settings(BaseSettings):
     worker limits on its own."""
     max_tasks_per_user: int = Field(1000, gt=0)
     database_direct_url: str = ""
-    """A direct URL of the database, not a transaction pooler's, for the
-    LISTEN of live events; empty: DATABASE_URL."""
+    """A direct URL of the database, not a transaction pooler's, for what
+    needs a session: the live events' LISTEN and the reminders' checker
+    lock; empty: DATABASE_URL."""
     sync_retention: timedelta = Field(timedelta(days=30), gt=timedelta(0))
     """How long deleted tasks' ids are kept for syncTasks; an older sync
     token gets 410. An ISO 8601 duration (`P30D`)."""

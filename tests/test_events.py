@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from generated.models import Problem, SyncPage
+from generated.models import Problem, Reminder, SyncPage
 from tests.contract import CONTRACT, resolve
 from tests.support import Api, Keys, LiveServer
 
@@ -34,7 +34,11 @@ def _event_schemas() -> dict[str, str]:
     return found
 
 
-MODELS: dict[str, type[BaseModel]] = {"changed": SyncPage, "expired": Problem}
+MODELS: dict[str, type[BaseModel]] = {
+    "changed": SyncPage,
+    "expired": Problem,
+    "reminder": Reminder,
+}
 
 
 class Stream:

@@ -8,7 +8,7 @@ copy shows the example's own behaviour. The README must show each snippet
 used here, verbatim.
 
 1. A effort: an enum field with a default, through every write path.
-2. A reminder: a nullable date-time field, sortable both ways, and a query
+2. A start time: a nullable date-time field, sortable both ways, and a query
    parameter that filters by it, implemented in the handler.
 """
 
@@ -45,34 +45,34 @@ DATE_TIME_RANGE = (
     "'^(?!0001-01-01[Tt][0-9:.]+\\+(?!00:00$))(?!9999-12-31[Tt][0-9:.]+-(?!00:00$))'"
 )
 DUE_FIELD = f"""\
-        remind_at:
+        start_at:
           type: [string, 'null']
           format: date-time
           pattern: {DATE_TIME_RANGE}
           default: null
 """
-DUE_SORTS = ["remind_at", "-remind_at"]
+DUE_SORTS = ["start_at", "-start_at"]
 DUE_PARAMETER = f"""\
-        - name: remind_before
+        - name: start_before
           in: query
-          description: Only the tasks with a reminder before this instant.
+          description: Only the tasks that start before this instant.
           schema:
             type: string
             format: date-time
             pattern: {DATE_TIME_RANGE}
 """
 DUE_COLUMN = """\
-    remind_at: datetime | None = Field(
+    start_at: datetime | None = Field(
         sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 """
 DUE_HANDLER_PARAMETER = """\
-        remind_before: AwareDatetime | None,
+        start_before: AwareDatetime | None,
 """
 DUE_FILTER = """\
-    "remind_before": lambda tasks, value: tasks.c.remind_at < value,
+    "start_before": lambda tasks, value: tasks.c.start_at < value,
 """
-DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add remind_at"']
+DUE_COMMANDS = ["make generate", 'make revision MESSAGE="add start_at"']
 
 SNIPPETS = [
     EFFORT_SCHEMA,
@@ -98,9 +98,9 @@ def test_the_readme_says_where_each_step_goes() -> None:
     assert "to `TaskPatch` and `Task`, without the default" in prose
     assert "add `effort` to `Task`'s `required`" in prose
     assert "`effort: normal` to `Task`'s example" in prose
-    assert "add `remind_at` to `Task`'s `required`" in prose
-    assert "`remind_at: null` to its example" in prose
-    assert "`remind_at` and `-remind_at` to the `enum` of `TaskSort`" in prose
+    assert "add `start_at` to `Task`'s `required`" in prose
+    assert "`start_at: null` to its example" in prose
+    assert "`start_at` and `-start_at` to the `enum` of `TaskSort`" in prose
 
 
 def add_field(spec: dict[str, Any], field: str, name: str, example: Any) -> None:
@@ -204,11 +204,11 @@ def assert_effort_round_trips(base: str, keys: Keys) -> None:
         assert (following["due_date"], following["effort"]) == ("2026-12-14", "high")
 
 
-def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
+def test_adding_a_sortable_filterable_start_time_takes_the_readmes_steps(
     scratch: Scratch, keys: Keys
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
-        add_field(spec, DUE_FIELD, "remind_at", None)
+        add_field(spec, DUE_FIELD, "start_at", None)
         spec["components"]["schemas"]["TaskSort"]["enum"] += DUE_SORTS
         listing = spec["paths"]["/api/{user_id}/tasks"]["get"]
         listing["parameters"] += yaml.safe_load(DUE_PARAMETER)
@@ -228,7 +228,7 @@ def test_adding_a_sortable_filterable_reminder_takes_the_readmes_steps(
         before=False,
     )
     scratch.run("make format")
-    run_steps(scratch, DUE_COMMANDS, "add_remind_at")
+    run_steps(scratch, DUE_COMMANDS, "add_start_at")
     scratch.check_and_test()
 
     with service_process(scratch.root, scratch.env) as (_, base, _):
@@ -241,53 +241,53 @@ def assert_due_dates_round_trip(base: str, keys: Keys) -> None:
     with httpx.Client(base_url=base, headers=headers) as client:
         undated = client.post(tasks, json={"title": "undated"})
         assert undated.status_code == 201, undated.text
-        assert undated.json()["remind_at"] is None
+        assert undated.json()["start_at"] is None
         soon = client.post(
-            tasks, json={"title": "soon", "remind_at": "2026-12-24T18:00:00+01:00"}
+            tasks, json={"title": "soon", "start_at": "2026-12-24T18:00:00+01:00"}
         ).json()
-        assert soon["remind_at"] == "2026-12-24T17:00:00Z"
+        assert soon["start_at"] == "2026-12-24T17:00:00Z"
         keyed = {"Idempotency-Key": "due"}
-        body = {"title": "later", "remind_at": "2027-01-31T09:00:00Z"}
+        body = {"title": "later", "start_at": "2027-01-31T09:00:00Z"}
         later = client.post(tasks, json=body, headers=keyed)
         assert client.post(tasks, json=body, headers=keyed).json() == later.json()
 
         task = f"{tasks}/{soon['id']}"
         moved = client.put(
             task,
-            json={"title": "soon", "remind_at": "2026-12-25T08:00:00Z"},
+            json={"title": "soon", "start_at": "2026-12-25T08:00:00Z"},
             headers={"If-Match": client.get(task).headers["ETag"]},
         )
-        assert moved.json()["remind_at"] == "2026-12-25T08:00:00Z"
+        assert moved.json()["start_at"] == "2026-12-25T08:00:00Z"
         for due in ("2026-12-26T08:00:00Z", None):
             patched = client.patch(
                 task,
-                json={"remind_at": due},
+                json={"start_at": due},
                 headers={"Content-Type": "application/merge-patch+json"},
             )
             assert patched.status_code == 200, patched.text
-            assert (patched.json()["title"], patched.json()["remind_at"]) == (
+            assert (patched.json()["title"], patched.json()["start_at"]) == (
                 "soon",
                 due,
             )
-        client.put(task, json={"title": "soon", "remind_at": "2026-12-25T08:00:00Z"})
+        client.put(task, json={"title": "soon", "start_at": "2026-12-25T08:00:00Z"})
 
         def titles(**params: str) -> list[str]:
             page = client.get(tasks, params=params)
             assert page.status_code == 200, page.text
             return [t["title"] for t in page.json()["items"]]
 
-        assert titles(sort="remind_at") == ["soon", "later", "undated"]
-        assert titles(sort="-remind_at") == ["undated", "later", "soon"]
-        assert titles(remind_before="2027-01-01T00:00:00Z") == ["soon"]
-        assert titles(remind_before="2027-01-31T10:00:00+01:00", sort="remind_at") == [
+        assert titles(sort="start_at") == ["soon", "later", "undated"]
+        assert titles(sort="-start_at") == ["undated", "later", "soon"]
+        assert titles(start_before="2027-01-01T00:00:00Z") == ["soon"]
+        assert titles(start_before="2027-01-31T10:00:00+01:00", sort="start_at") == [
             "soon"
         ]
         for loose in ("2026-12-25", "0.5", "9999999999", "2026-12-24T18:00"):
-            refused = client.get(tasks, params={"remind_before": loose})
+            refused = client.get(tasks, params={"start_before": loose})
             assert refused.status_code == 422, loose
-            assert refused.json()["errors"][0]["pointer"] == "/remind_before"
+            assert refused.json()["errors"][0]["pointer"] == "/start_before"
         out_of_range = client.post(
-            tasks, json={"title": "x", "remind_at": "0001-01-01T00:00:00+01:00"}
+            tasks, json={"title": "x", "start_at": "0001-01-01T00:00:00+01:00"}
         )
         assert out_of_range.status_code == 422
-        assert out_of_range.json()["errors"][0]["pointer"] == "/remind_at"
+        assert out_of_range.json()["errors"][0]["pointer"] == "/start_at"

@@ -9,7 +9,9 @@ every write, a merge patch's too; the contract states it in its request
 schemas as well (`not` both), for clients and their validators.
 """
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BindParameter,
@@ -27,6 +29,18 @@ FALLS_DUE = "COALESCE(due_at, timezone(time_zone, (due_date + 1)::timestamp))"
 """The instant a task falls due: its due_at, or the end of its due_date (the
 start of the next day) in its time zone; computed by PostgreSQL on every
 write, so that every sort, filter and index reads one column."""
+
+
+def falls_due(
+    due_date: date | None, due_at: datetime | None, time_zone: str
+) -> datetime | None:
+    """FALLS_DUE in Python, for a task the service has not written yet."""
+    if due_at is not None:
+        return due_at
+    if due_date is None:
+        return None
+    return datetime.combine(due_date + timedelta(days=1), time(), ZoneInfo(time_zone))
+
 
 ONE_DUE = "ck_tasks_one_due"
 

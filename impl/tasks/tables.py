@@ -129,6 +129,14 @@ class Task(SQLModel, table=True):
         sa_column=Column(PG_UUID(as_uuid=True), nullable=True)
     )
     """The task that completing this one created, if it has."""
+    remind_at: datetime | None = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    reminded_at: datetime | None = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    """When the reminder fired (impl/tasks/reminders.py); the trigger
+    `tasks_written` clears it when remind_at changes, arming it again."""
     version: int = Field(
         sa_column=Column(Integer, nullable=False, server_default=text("1"))
     )
@@ -224,6 +232,13 @@ def _add_list_indexes(table: Table) -> None:
 
 
 _add_list_indexes(tasks)
+# The reminders not yet fired, by when: what the reminders' claim reads,
+# across users, one index range scan (impl/tasks/reminders.py).
+Index(
+    "ix_tasks_remind_at_armed",
+    tasks.c.remind_at,
+    postgresql_where=tasks.c.reminded_at.is_(None) & tasks.c.remind_at.is_not(None),
+)
 # The sync feed's order: a page, or the answer that nothing changed, is one
 # index range scan.
 Index(

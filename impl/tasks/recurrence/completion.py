@@ -8,8 +8,10 @@ from uuid import UUID
 
 from impl.db.database import DatabaseAccess
 from impl.db.statements import Record
+from impl.tasks.due_dates import falls_due
 from impl.tasks.recurrence import next_occurrence, require_occurrence
 from impl.tasks.recurrence.occurrences import SPAWN
+from impl.tasks.reminders import offset_remind_at
 from impl.tasks.statements import over_quota
 
 
@@ -19,9 +21,13 @@ def may_complete(new: dict[str, Any]) -> bool:
     return new.get("completed") is True and new.get("recurrence", "kept") is not None
 
 
+def _instant(text: str | None) -> datetime | None:
+    """A date-time column as the row holds it (RFC 3339 text)."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
 def _due_at(row: Record) -> datetime | None:
-    due_at = row["due_at"]
-    return None if due_at is None else datetime.fromisoformat(due_at)
+    return _instant(row["due_at"])
 
 
 def check_rule(row: Record) -> None:
@@ -56,6 +62,13 @@ async def completed(
                     "due_date": following.due_date,
                     "due_at": following.due_at,
                     "recurrence": following.recurrence,
+                    "remind_at": offset_remind_at(
+                        _instant(row["remind_at"]),
+                        falls_due(row["due_date"], _due_at(row), row["time_zone"]),
+                        falls_due(
+                            following.due_date, following.due_at, row["time_zone"]
+                        ),
+                    ),
                 },
             }
         )

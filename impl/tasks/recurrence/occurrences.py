@@ -25,10 +25,10 @@ from impl.tasks.tables import tasks
 class SpawnParams(OwnedParams):
     max_tasks: int
     new: dict[str, Any]
-    """The next occurrence's due_date, due_at and recurrence."""
+    """The next occurrence's due_date, due_at, recurrence and remind_at."""
 
 
-SPAWNED = ("due_date", "due_at", "recurrence")
+SPAWNED = ("due_date", "due_at", "recurrence", "remind_at")
 """What the completion computes for the next occurrence."""
 STARTS_AFRESH = ("completed",)
 """What the next occurrence takes from the table's defaults: it is not done."""

@@ -3,7 +3,8 @@
 A stream is a sync that never ends: it reads a page of the feed after its
 token, sends it as an event `changed` (its id the page's token, so that a
 client reconnecting with `Last-Event-ID` resumes there), and waits until
-the broker says the user's tasks changed (impl/events.py), the token
+the broker says the user's tasks changed or a reminder fired
+(impl/events.py), the token
 expires, the instance stops, or KEEP_ALIVE_SECONDS pass. A stream holds no
 connection and no place in its user's lane while it waits: it takes them
 for each read only, as a request does.
@@ -73,10 +74,12 @@ def stream(
 async def _events(
     ctx: RequestContext, live: Live, user_id: str, token: str | None
 ) -> AsyncIterator[bytes]:
-    with live.hub.watching(user_id) as woken:
+    with live.hub.watching(user_id) as watch:
         sent_any = False
         while True:
-            woken.clear()
+            watch.woken.clear()
+            while watch.reminders:
+                yield event("reminder", watch.reminders.pop(0))
             try:
                 await ctx.lane.enter()
                 try:
@@ -100,7 +103,7 @@ async def _events(
                 sent_any = True
             if page.more:
                 continue
-            outcome = await _wait(woken, live.stopping, ctx.expires)
+            outcome = await _wait(watch.woken, live.stopping, ctx.expires)
             if outcome == "stopping":
                 yield retry(RETRY_MILLISECONDS)
                 return
