@@ -1,4 +1,5 @@
-"""Behind a transaction pooler, concurrent traffic gets no error.
+"""Behind a transaction pooler, concurrent traffic gets no error, the sync
+feed misses nothing, and events and reminders arrive.
 
 A real PgBouncer in transaction mode (Debian's `pgbouncer`) runs in front of
 the test database with a pool smaller than the number of clients, so that
@@ -10,9 +11,11 @@ The service is configured as the README says for such a pooler
 import asyncio
 import os
 import pwd
+import random
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from impl.settings import Settings
 from tests.support import (
+    Api,
     Database,
     Keys,
     LiveServer,
@@ -31,6 +35,9 @@ from tests.support import (
     up_within,
     write_twice,
 )
+from tests.test_events import opened
+from tests.test_reminders import FIRES_WITHIN, reminders, soon
+from tests.test_sync import RUNS, race
 
 pytestmark = [pytest.mark.needs_binary, pytest.mark.process]
 
@@ -107,10 +114,12 @@ logfile = {folder}/pgbouncer.log
 
 @pytest.fixture(scope="module")
 def pooled_app(settings: Settings, pgbouncer: str) -> Iterator[LiveServer]:
-    # Migrations run over a direct URL, as the README says for Neon too.
+    # Migrations run over a direct URL, as the README says for Neon too; so
+    # do the events' LISTEN and the reminders' lock (DATABASE_DIRECT_URL).
     pooled = changed(
         settings,
         database_url=pgbouncer,
+        database_direct_url=settings.database_url,
         db_statement_cache_size=0,
         migrate_on_startup=False,
     )
@@ -184,3 +193,37 @@ def test_a_transaction_through_the_pooler_commits_whole_or_not_at_all(
     assert {row["user_id"]: row["n"] for row in rows} == {
         f"tx-{n}": 2 for n in range(0, CLIENTS, 2)
     }
+
+
+def test_sync_under_racing_writers_through_the_pooler_misses_nothing(
+    pooled_app: LiveServer, keys: Keys, db: Database
+) -> None:
+    """tests/test_sync.py's race, 20 runs, every request through PgBouncer."""
+    rng = random.Random(38)  # noqa: S311 - a reproducible schedule, not a secret
+    with Api.for_user(pooled_app.base_url, "alice", keys) as alice:
+        for _ in range(RUNS):
+            asyncio.run(race(alice, db.url, rng))
+            asyncio.run(db.execute("TRUNCATE users, tasks CASCADE"))
+
+
+def test_events_and_reminders_through_the_pooler(
+    pooled_app: LiveServer, keys: Keys, db: Database
+) -> None:
+    """A change reaches the stream within a second, and a reminder fires,
+    with every statement through PgBouncer and the broker's connection
+    direct."""
+    with Api.for_user(pooled_app.base_url, "alice", keys) as alice:
+
+        async def run() -> None:
+            async with opened(pooled_app.base_url, alice) as stream:
+                await stream.changed()
+                began = time.monotonic()
+                made = await asyncio.to_thread(alice.new_task, "pooled")
+                page = await stream.changed(seconds=1.0)
+                assert time.monotonic() - began < 1.0
+                assert [t["id"] for t in page["changed"]] == [made["id"]]
+                await asyncio.to_thread(alice.new_task, "remind me", remind_at=soon(1))
+                [fired] = await reminders(stream, 1, seconds=1 + FIRES_WITHIN + 1)
+                assert fired["title"] == "remind me"
+
+        asyncio.run(run())

@@ -255,7 +255,7 @@ WRITERS = 8
 RUNS = 20
 
 
-async def _race(api: Api, db_url: str, rng: random.Random) -> None:
+async def race(api: Api, db_url: str, rng: random.Random) -> None:
     """One run: another connection locks one task's row and writes another
     task, uncommitted (its transaction took its id first); an HTTP write of
     the locked task waits behind it; 8 writers create, change and delete
@@ -331,7 +331,7 @@ def test_racing_writers_with_a_commit_held_back_miss_nothing(
 ) -> None:
     rng = random.Random(38)  # noqa: S311 - a reproducible schedule, not a secret
     for _ in range(RUNS):
-        asyncio.run(_race(alice, db.url, rng))
+        asyncio.run(race(alice, db.url, rng))
         asyncio.run(db.execute("TRUNCATE users, tasks CASCADE"))
 
 
