@@ -45,34 +45,49 @@ NOTIFY = "SELECT pg_notify($1, message) FROM unnest($2::text[]) AS message"
 RECONNECT_SECONDS = 1.0
 
 
+MAX_STREAMS_PER_USER = 16
+"""The streams one user may hold open in a worker: a further one ends the
+oldest (a tab long closed, most likely), so that no user's streams grow
+without bound."""
+
+
 class Watch:
     """One stream's view of the hub: woken whenever its user's tasks may
-    have changed, and the reminders that fired since it last looked."""
+    have changed, the reminders that fired since it last looked, and
+    whether a newer stream of the user has taken its place."""
 
-    __slots__ = ("reminders", "woken")
+    __slots__ = ("evicted", "reminders", "woken")
 
     def __init__(self) -> None:
         self.woken = asyncio.Event()
         self.reminders: list[bytes] = []
+        self.evicted = False
 
 
 class Hub:
     """The streams this worker holds, by user, and what wakes them."""
 
     def __init__(self) -> None:
-        self._streams: dict[str, set[Watch]] = {}
+        self._streams: dict[str, dict[Watch, None]] = {}
+        """Each user's watches, oldest first."""
 
     @contextmanager
     def watching(self, user_id: str) -> Iterator[Watch]:
         watch = Watch()
-        self._streams.setdefault(user_id, set()).add(watch)
+        streams = self._streams.setdefault(user_id, {})
+        if len(streams) >= MAX_STREAMS_PER_USER:
+            oldest = next(iter(streams))
+            del streams[oldest]
+            oldest.evicted = True
+            oldest.woken.set()
+        streams[watch] = None
         try:
             yield watch
         finally:
-            streams = self._streams[user_id]
-            streams.discard(watch)
+            streams = self._streams.get(user_id, {})
+            streams.pop(watch, None)
             if not streams:
-                del self._streams[user_id]
+                self._streams.pop(user_id, None)
 
     def wake(self, user_id: str) -> None:
         for watch in self._streams.get(user_id, ()):

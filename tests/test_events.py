@@ -4,6 +4,7 @@ that user, on any instance, as a sync page; a stream resumes from
 the stream ends with `expired` when the token does."""
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 from generated.models import Problem, Reminder, SyncPage
+from impl.events import MAX_STREAMS_PER_USER
 from tests.contract import CONTRACT, resolve
 from tests.support import Api, Keys, LiveServer
 
@@ -203,5 +205,32 @@ def test_a_write_on_one_instance_reaches_a_stream_on_another(
                 page = await stream.changed(seconds=1.0)
                 assert time.monotonic() - began < 1.0
                 assert [t["id"] for t in page["changed"]] == [made["id"]]
+
+    asyncio.run(run())
+
+
+def test_a_users_streams_beyond_the_most_end_the_oldest(
+    server: LiveServer, alice: Api
+) -> None:
+    """One more than MAX_STREAMS_PER_USER: the oldest ends with a `retry:`
+    hint, every other one stays and still gets the changes."""
+
+    async def run() -> None:
+        async with contextlib.AsyncExitStack() as streams:
+            opened_streams = [
+                await streams.enter_async_context(opened(server.base_url, alice))
+                for _ in range(MAX_STREAMS_PER_USER)
+            ]
+            for stream in opened_streams:
+                await stream.changed()
+            newest = await streams.enter_async_context(opened(server.base_url, alice))
+            await newest.changed()
+            oldest, *kept = opened_streams
+            assert await oldest.next() == {"retry": "1000"}
+            assert (await oldest.next()).get("ended")
+            await asyncio.to_thread(alice.new_task, "still streamed")
+            for stream in (*kept, newest):
+                page = await stream.changed(seconds=2)
+                assert [t["title"] for t in page["changed"]] == ["still streamed"]
 
     asyncio.run(run())

@@ -104,7 +104,7 @@ async def _events(
             if page.more:
                 continue
             outcome = await _wait(watch.woken, live.stopping, ctx.expires)
-            if outcome == "stopping":
+            if outcome == "stopping" or watch.evicted:
                 yield retry(RETRY_MILLISECONDS)
                 return
             if outcome == "expired":
