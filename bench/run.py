@@ -19,6 +19,10 @@ before round 1, with the same authenticated load from wrk:
    with 1,000,000 (100,000 of them the user's);
 3. memory: the service's RSS before and after a 100,000-request soak.
 
+On the mix, one more target: the service holding 1,000 open, idle event
+streams (bench/streams.py, of users who never write), against the same
+service without them; and the service's memory per open stream.
+
 Every run of a scenario also measures the CPU it cost, per request: of the
 target's own processes, and of the PostgreSQL backends on its database
 (`CpuMeter`), so that work moved into PostgreSQL is counted where it runs.
@@ -112,7 +116,14 @@ TARGETS = {
     # endpoint: what observing it costs, on the mix.
     "service-no-metrics": SERVICE,
     "service-traced": SERVICE,
+    # Holding IDLE_STREAMS open, idle event streams (bench/streams.py): what
+    # open browser tabs cost the load beside them, on the mix.
+    "service-streams": SERVICE,
 }
+IDLE_STREAMS = 1000
+STREAM_USERS = 100
+"""The idle streams' users, who never write: ten streams each (a user holds
+at most 16 in a worker)."""
 SERVICE_LIMITS = {"RATE_LIMIT": "1000000/minute", "MAX_TASKS_PER_USER": "1000000"}
 """On, as by default, but never reached: the service pays for counting every
 request and every task, and refuses none."""
@@ -514,6 +525,41 @@ def ratios(service: list[Load], other: list[Load]) -> dict[str, float]:
     return {"overall": total, "min": min(per_round), "max": max(per_round)}
 
 
+@contextmanager
+def idle_streams(target: Target, keys: Signer, tmp: Path) -> Iterator[dict[str, Any]]:
+    """IDLE_STREAMS streams held open on `target` by bench/streams.py, in a
+    process of its own, until the block ends; the service's memory per
+    stream (its RSS with them open, less before, over their number)."""
+    tokens = tmp / "stream-users.txt"
+    lines = []
+    for n in range(IDLE_STREAMS):
+        user = f"stream-user-{n % STREAM_USERS:03}"
+        lines.append(f"{user} {keys.token(user, lifetime=24 * 3600)}")
+    tokens.write_text("\n".join(lines) + "\n")
+    processes = [psutil.Process(target.pid), *psutil.Process(target.pid).children(True)]
+    before = sum(p.memory_info().rss for p in processes)
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "bench.streams", target.base, str(tokens)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        if holder.stdout.readline().strip() != "open":
+            raise RuntimeError("bench/streams.py did not open its streams")
+        after = sum(p.memory_info().rss for p in processes)
+        yield {
+            "streams": IDLE_STREAMS,
+            "rss_before_mib": before / 2**20,
+            "rss_after_mib": after / 2**20,
+            "rss_per_stream_kib": (after - before) / IDLE_STREAMS / 2**10,
+        }
+    finally:
+        holder.terminate()
+        holder.wait(timeout=30)
+
+
 def measure_flat_latency(target: Target, keys: Signer, tmp: Path) -> dict[str, Any]:
     users_file = tmp / "flat-user.txt"
     token = keys.token("flat-user")
@@ -672,6 +718,10 @@ def main() -> int:
             f" {CONNECTIONS} connections:",
             flush=True,
         )
+        streams: dict[str, Any] = {}
+        for target in targets:
+            if target.name == "service-streams":
+                streams = running.enter_context(idle_streams(target, keys, tmp))
         meter = CpuMeter(server_url)
         try:
             loads = measure_rounds(targets, users_file, meter)
@@ -737,6 +787,11 @@ def main() -> int:
             else {}
         )
         | (
+            {"idle_streams_vs_none": ratios(by["service-streams"], by["service"])}
+            if "service-streams" in by
+            else {}
+        )
+        | (
             {"service_vs_baseline": ratios(by["service"], by[BASELINE])}
             if BASELINE in by
             else {}
@@ -761,11 +816,12 @@ def main() -> int:
         "ratios": compared,
         "flat_latency": flat,
         "soak": soak,
+        "idle_streams": streams,
     }
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     if "mix" in scenarios:
         chart(scenarios["mix"], RESULTS / "chart.png")
-    print_report(scenarios, compared, flat, soak)
+    print_report(scenarios, compared, flat, soak, streams)
     print(f"\nwrote {RESULTS.relative_to(ROOT)}/results.json and chart.png")
     return 0
 
@@ -775,6 +831,7 @@ def print_report(
     compared: dict[str, dict[str, Any]],
     flat: dict[str, Any],
     soak: dict[str, Any],
+    streams: dict[str, Any],
 ) -> None:
     print()
     header = ("req/s", "p50 ms", "p99 ms", "non-2xx", "CPU us/req", "PG us/req")
@@ -820,6 +877,13 @@ def print_report(
                 f" ({metered['min']:.2f}-{metered['max']:.2f}),"
                 f" tracing 10% vs off {traced['overall']:.2f}x"
                 f" ({traced['min']:.2f}-{traced['max']:.2f}) (target >= 0.90x)"
+            )
+        if held := r.get("idle_streams_vs_none"):
+            print(
+                f"         with {streams['streams']:,} idle streams open vs none"
+                f" {held['overall']:.2f}x ({held['min']:.2f}-{held['max']:.2f})"
+                f" (target >= 0.95x); {streams['rss_per_stream_kib']:.1f} KiB"
+                " of the service's memory per stream"
             )
         if baseline := r.get("service_vs_baseline"):
             print(
