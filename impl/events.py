@@ -43,6 +43,9 @@ BROKER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisEr
 CHANNEL = "task_changes"
 NOTIFY = "SELECT pg_notify($1, message) FROM unnest($2::text[]) AS message"
 RECONNECT_SECONDS = 1.0
+PING_SECONDS = 30.0
+"""How often the LISTEN connection is checked, and how long it may take to
+answer."""
 
 
 MAX_STREAMS_PER_USER = 16
@@ -130,6 +133,8 @@ class PostgresBroker:
     def __init__(self, connect: Any) -> None:
         self._connect = connect
         self._connection: asyncpg.Connection | None = None
+        self._using = asyncio.Lock()
+        """One statement at a time on the connection: a publish, a ping."""
 
     async def listen(self, hub: Hub) -> None:
         def notified(_: object, __: int, ___: str, payload: str) -> None:
@@ -148,18 +153,36 @@ class PostgresBroker:
             self._connection = connection
             hub.wake_all()
             try:
-                await lost.wait()
+                await self._until_lost(connection, lost)
             finally:
                 self._connection = None
                 if not connection.is_closed():
                     await connection.close()
             logger.warning("events: the LISTEN connection was lost; reconnecting")
 
+    async def _until_lost(
+        self, connection: asyncpg.Connection, lost: asyncio.Event
+    ) -> None:
+        """Until the connection closes, or stops answering a ping: a peer
+        gone without closing it (a network cut) shows no other way."""
+        while True:
+            try:
+                await asyncio.wait_for(lost.wait(), PING_SECONDS)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with self._using:
+                    await asyncio.wait_for(connection.execute("SELECT 1"), PING_SECONDS)
+            except (*BROKER_ERRORS, TimeoutError):
+                return
+
     async def publish(self, messages: list[str]) -> None:
         connection = self._connection
         if connection is None:
             return
-        await connection.execute(NOTIFY, CHANNEL, messages)
+        async with self._using:
+            await connection.execute(NOTIFY, CHANNEL, messages)
 
 
 class RedisBroker:

@@ -92,13 +92,16 @@ def offset_remind_at(
         return None
 
 
-async def _check(connection: Any, events: Events) -> None:
-    """Hold the checker's lock, then claim what is due, for as long as the
-    connection lasts."""
+async def _check(connection: Any, events: Events, claim_seconds: float) -> None:
+    """Hold the checker's lock (waiting for it as long as it takes), then
+    claim what is due, for as long as the connection lasts; a claim that
+    takes longer than `claim_seconds` gives the connection up."""
     await connection.execute("SELECT pg_advisory_lock($1)", CHECKER_LOCK)
     logger.info("reminders: this worker checks for the fleet")
     while True:
-        rows = await connection.fetch(CLAIM.sql, *CLAIM.arguments({"batch": BATCH}))
+        rows = await connection.fetch(
+            CLAIM.sql, *CLAIM.arguments({"batch": BATCH}), timeout=claim_seconds
+        )
         for row in rows:
             reminder = {
                 "id": row["id"],
@@ -124,7 +127,7 @@ async def fire_forever(settings: Settings, database_url: str, events: Events) ->
             continue
         try:
             await codecs.columns_as_json_has_them(connection)
-            await _check(connection, events)
+            await _check(connection, events, settings.db_command_timeout)
         except BROKER_ERRORS as error:
             logger.warning("reminders: check failed (%s); retrying", error)
             await asyncio.sleep(CHECK_SECONDS)

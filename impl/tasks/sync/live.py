@@ -20,7 +20,7 @@ import orjson
 
 from generated.facts import PROBLEMS
 from impl.contexts import RequestContext
-from impl.db.database import DatabaseUnreachable
+from impl.db.database import DRIVER_ERRORS, DatabaseUnreachable
 from impl.db.turns import AtCapacity
 from impl.events import Hub
 from impl.problems import ProblemName
@@ -93,8 +93,14 @@ async def _events(
                     )
                 finally:
                     ctx.lane.leave()
-            except (DatabaseUnreachable, AtCapacity, tokens.SyncTokenExpired):
-                # The client resumes from its last event, here or elsewhere.
+            except (
+                *DRIVER_ERRORS,
+                DatabaseUnreachable,
+                AtCapacity,
+                tokens.SyncTokenExpired,
+            ):
+                # The stream's answer has begun: no error can replace it. The
+                # client resumes from its last event, here or elsewhere.
                 yield retry(RETRY_MILLISECONDS)
                 return
             token = page.token
