@@ -103,12 +103,10 @@ def create_app(settings: Settings | None = None) -> Service:
     access_log = AccessLog(
         settings.access_log, settings.log_json, traced=tracing.provider is not None
     )
-    operation_routes = bind_routes(
-        settings,
-        live.Live(
-            services.events.hub, services.drain.stopping, settings.sync_retention
-        ),
+    streams = live.Live(
+        services.events.hub, services.drain.stopping, settings.sync_retention
     )
+    operation_routes = bind_routes(settings, streams)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Service:
                 ),
                 asyncio.create_task(access_log.flush_forever()),
                 asyncio.create_task(services.events.run(url)),
+                asyncio.create_task(live.end_on_stop(streams)),
                 asyncio.create_task(
                     reminders.fire_forever(settings, url, services.events)
                 ),

@@ -43,6 +43,10 @@ BROKER_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisEr
 CHANNEL = "task_changes"
 NOTIFY = "SELECT pg_notify($1, message) FROM unnest($2::text[]) AS message"
 RECONNECT_SECONDS = 1.0
+FLUSH_SECONDS = 0.05
+"""How long the writes of a worker gather before they are published
+together: one NOTIFY (or pipeline) for them all, and each user once, for a
+twentieth of a second of an event's latency."""
 PING_SECONDS = 30.0
 """How often the LISTEN connection is checked, and how long it may take to
 answer."""
@@ -252,8 +256,8 @@ class Events:
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
-        await asyncio.sleep(0)
         while self._pending and self._broker is not None:
+            await asyncio.sleep(FLUSH_SECONDS)
             messages, self._pending = list(self._pending), {}
             try:
                 await self._broker.publish(messages)

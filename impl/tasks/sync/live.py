@@ -22,7 +22,7 @@ from generated.facts import PROBLEMS
 from impl.contexts import RequestContext
 from impl.db.database import DRIVER_ERRORS, DatabaseUnreachable
 from impl.db.turns import AtCapacity
-from impl.events import Hub
+from impl.events import Hub, Watch
 from impl.problems import ProblemName
 from impl.tasks.sync import feed, tokens
 from runtime.streams import EventStream, comment, event, retry
@@ -109,7 +109,7 @@ async def _events(
                 sent_any = True
             if page.more:
                 continue
-            outcome = await _wait(watch.woken, live.stopping, ctx.expires)
+            outcome = await _wait(watch, live.stopping, ctx.expires)
             if outcome == "stopping" or watch.evicted:
                 yield retry(RETRY_MILLISECONDS)
                 return
@@ -120,28 +120,24 @@ async def _events(
                 yield comment("keep-alive")
 
 
-async def _wait(woken: asyncio.Event, stopping: asyncio.Event, expires: float) -> str:
-    """What ended the wait: `woken`, `stopping`, `expired` or `idle`."""
+async def _wait(watch: Watch, stopping: asyncio.Event, expires: float) -> str:
+    """What ended the wait: `woken`, `stopping`, `expired` or `idle`. The
+    hub wakes every stream when the instance stops (`end_on_stop`), so one
+    event and one timer serve each wait."""
     if stopping.is_set():
         return "stopping"
     left = expires - time.time()
     if left <= 0:
         return "expired"
-    waits = {
-        asyncio.ensure_future(woken.wait()): "woken",
-        asyncio.ensure_future(stopping.wait()): "stopping",
-    }
     try:
-        done, _ = await asyncio.wait(
-            waits,
-            timeout=min(KEEP_ALIVE_SECONDS, left),
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-    finally:
-        for waiting in waits:
-            waiting.cancel()
-    if any(waits[task] == "stopping" for task in done):
-        return "stopping"
-    if done:
-        return "woken"
-    return "expired" if left <= KEEP_ALIVE_SECONDS else "idle"
+        async with asyncio.timeout(min(KEEP_ALIVE_SECONDS, left)):
+            await watch.woken.wait()
+    except TimeoutError:
+        return "expired" if left <= KEEP_ALIVE_SECONDS else "idle"
+    return "stopping" if stopping.is_set() else "woken"
+
+
+async def end_on_stop(live: Live) -> None:
+    """Wake every stream once the instance stops: each ends (`retry:`)."""
+    await live.stopping.wait()
+    live.hub.wake_all()
