@@ -36,9 +36,10 @@ EXAMPLE = PROJECT_ROOT / "examples" / "nextjs"
 NODE = Path(sys.executable).parent / "node"
 NEXT = EXAMPLE / "node_modules" / "next" / "dist" / "bin" / "next"
 CHROMIUM_HINT = "the browser test needs Chromium: apt-get install chromium"
-# Room for alice's steps (each list also reads the tag sidebar), and few
-# enough that bob's loop meets a 429.
-RATE_LIMIT = 60
+# Room for alice's steps (each list also reads the tag sidebar; each page's
+# stream opens again whenever its 5-second token expires), and few enough
+# that bob's loop meets a 429.
+RATE_LIMIT = 150
 # Short-lived tokens, so that one expires within the run.
 SHORT_EXPIRY = "5s"
 
@@ -141,7 +142,7 @@ def test_the_example_runs_in_a_browser(
             os.killpg(app.pid, signal.SIGTERM)
             app.wait(timeout=20)
     steps = [line for line in report.splitlines() if line.startswith("ok ")]
-    assert len(steps) == 10, report
+    assert len(steps) == 13, report
 
 
 SNIPPET = re.compile(r"```(?:ts|tsx)\n(// (examples/nextjs/\S+):.*?)```", re.S)

@@ -1,9 +1,10 @@
 "use client";
 
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { components } from "../lib/api.d";
 import { MERGE_PATCH, type Problem, type Task, forgetToken, todoApi } from "../lib/api";
 import { authClient } from "../lib/auth-client";
+import { type Reminder, type SyncPage, followEvents } from "../lib/events";
 
 function describe(problem: Problem | undefined): string {
   return problem ? `${problem.status} ${problem.type}: ${problem.detail ?? problem.title}` : "";
@@ -52,6 +53,7 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState<string | null>(null);
   const [error, setError] = useState("");
+  const [reminders, setReminders] = useState<Reminder[]>([]);
   const userId = session.data?.user.id;
 
   const load = useCallback(async () => {
@@ -69,9 +71,49 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
     if (counted.data) setTags(counted.data.items);
   }, [api, userId, search, tag]);
 
+  const loadTags = useCallback(async () => {
+    if (!userId) return;
+    const counted = await api.GET("/api/{user_id}/tags", { params: { path: { user_id: userId } } });
+    if (counted.data) setTags(counted.data.items);
+  }, [api, userId]);
+
   useEffect(() => {
     void load();
   }, [load]);
+
+  // Every device in step: each change, made here or on another device,
+  // comes as a sync page. A task on screen is replaced or removed in place;
+  // a task not on screen, or a filter or search in use, reads the list again.
+  const latest = useRef({ load, loadTags, shown: new Set<string>(), filtered: false });
+  latest.current = {
+    load,
+    loadTags,
+    shown: new Set(tasks.map((t) => t.id)),
+    filtered: Boolean(search.trim() || tag),
+  };
+  useEffect(() => {
+    if (!userId) return;
+    const stop = new AbortController();
+    const changed = (page: SyncPage) => {
+      if (page.full) return; // the stream's first pages: the list is loaded
+      const { shown, filtered } = latest.current;
+      if (filtered || page.changed.some((t) => !shown.has(t.id))) {
+        void latest.current.load();
+        return;
+      }
+      const changedById = new Map(page.changed.map((t) => [t.id, t]));
+      const gone = new Set(page.deleted.map((d) => d.id));
+      setTasks((current) =>
+        current.filter((t) => !gone.has(t.id)).map((t) => changedById.get(t.id) ?? t),
+      );
+      void latest.current.loadTags();
+    };
+    const reminder = (fired: Reminder) =>
+      setReminders((shown) => (shown.some((r) => r.id === fired.id) ? shown : [...shown, fired]));
+    const resync = () => void latest.current.load();
+    void followEvents(apiUrl, userId, { changed, reminder, resync }, stop.signal);
+    return () => stop.abort();
+  }, [apiUrl, userId]);
 
   if (session.isPending) return <p>Loading…</p>;
   if (!userId) return <SignIn />;
@@ -83,6 +125,7 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
     const form = event.currentTarget;
     const fields = new FormData(form);
     const dueDate = String(fields.get("due_date") ?? "");
+    const remindAt = String(fields.get("remind_at") ?? "");
     const { data, error } = await api.POST("/api/{user_id}/tasks", {
       params: { path: { user_id: userId } },
       body: {
@@ -96,6 +139,8 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
           .map((t) => t.trim())
           .filter((t, i, all) => t && all.indexOf(t) === i),
         recurrence: fields.get("weekly") && dueDate ? "FREQ=WEEKLY" : null,
+        // A local date and time, in this browser's zone.
+        remind_at: remindAt ? new Date(remindAt).toISOString() : null,
       },
     });
     setError(describe(error));
@@ -140,6 +185,11 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
         Signed in as <span data-testid="user-id">{userId}</span>{" "}
         <button onClick={signOut}>Sign out</button>
       </p>
+      {reminders.map((r) => (
+        <p key={r.id} role="alert" data-testid="reminder">
+          Reminder: {r.title}
+        </p>
+      ))}
       <form onSubmit={create}>
         <input name="title" placeholder="New task" required />
         <input name="due_date" type="date" aria-label="Due date" />
@@ -154,6 +204,7 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
         <label>
           <input name="weekly" type="checkbox" /> weekly
         </label>
+        <input name="remind_at" type="datetime-local" step="1" aria-label="Remind at" />
         <button type="submit">Add</button>
       </form>
       <input
