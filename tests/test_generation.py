@@ -403,13 +403,13 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
 ) -> None:
     def contract(spec: dict[str, Any]) -> None:
         schemas = spec["components"]["schemas"]
-        schemas["TaskCreate"]["properties"]["remind_at"] = {
+        schemas["TaskCreate"]["properties"]["snoozed_until"] = {
             "type": ["string", "null"],
             "format": "date-time",
             "pattern": DATE_TIME_RANGE,
             "default": None,
         }
-        schemas["TaskSort"]["enum"] += ["remind_at", "-remind_at", "rank"]
+        schemas["TaskSort"]["enum"] += ["snoozed_until", "-snoozed_until", "rank"]
 
     with scratch_copy(tmp_path, database_url, keys) as scratch:
         scratch.edit_contract(contract)
@@ -422,7 +422,10 @@ def test_a_field_or_sort_key_without_a_column_refuses_to_start_in_one_line(
     assert result.stderr.startswith("refusing to start: "), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
-    for missing in ("TaskCreate.remind_at: add a `remind_at` column", "TaskSort rank"):
+    for missing in (
+        "TaskCreate.snoozed_until: add a `snoozed_until` column",
+        "TaskSort rank",
+    ):
         assert missing in result.stderr, result.stderr
 
 
@@ -549,11 +552,11 @@ def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
 ) -> None:
     report = mypy_on_changed_handlers(
         tmp_path,
-        'return Reply(bodies.task_json(row), {"ETag": etag(row["version"])})',
-        "return Reply(bodies.task_json(row), {})",
+        '{"ETag": etag(row["version"]), "Location": location}',
+        '{"Location": location}',
     )
 
-    assert 'Missing key "ETag" for TypedDict "GetTaskHeaders"' in report, report
+    assert 'Missing key "ETag" for TypedDict "CreateTaskHeaders"' in report, report
 
 
 @pytest.mark.process
