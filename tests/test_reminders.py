@@ -7,7 +7,6 @@ reminders due in the same second each fire exactly once."""
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,9 @@ import pytest
 from generated.models import Reminder
 from impl.tasks.reminders import CHECK_SECONDS
 from tests.support import Api, Database, LiveServer
-from tests.test_events import opened
+from tests.test_events import opened, second_server
+
+__all__ = ["second_server"]  # the fixture, shared with tests/test_events.py
 
 FIRES_WITHIN = 2.0
 """The issue's bar: a reminder fires within 2 s of its time."""
@@ -38,6 +39,14 @@ async def reminders(stream: Any, count: int, seconds: float) -> list[dict[str, A
                 Reminder.model_validate(event["data"])
                 found.append(event["data"])
     return found
+
+
+def wait_until_fired(api: Api, task: dict[str, Any]) -> None:
+    """Until the task's reminder, already due, has fired."""
+    deadline = time.monotonic() + FIRES_WITHIN + 1
+    while api.get(task["id"]).json()["reminded_at"] is None:
+        assert time.monotonic() < deadline, "a reminder already due never fired"
+        time.sleep(0.1)
 
 
 def test_a_reminder_fires_once_on_the_stream_and_sets_reminded_at(
@@ -73,10 +82,7 @@ def test_a_new_remind_at_arms_the_reminder_again(
     server: LiveServer, alice: Api
 ) -> None:
     task = alice.new_task("Water the plants", remind_at=soon(-60))
-    deadline = time.monotonic() + FIRES_WITHIN + 1
-    while alice.get(task["id"]).json()["reminded_at"] is None:
-        assert time.monotonic() < deadline, "a reminder already due never fired"
-        time.sleep(0.1)
+    wait_until_fired(alice, task)
 
     async def run() -> None:
         async with opened(server.base_url, alice) as stream:
@@ -95,10 +101,7 @@ def test_a_title_change_leaves_a_fired_reminder_fired(
     server: LiveServer, alice: Api
 ) -> None:
     task = alice.new_task("Pay rent", remind_at=soon(-60))
-    deadline = time.monotonic() + FIRES_WITHIN + 1
-    while alice.get(task["id"]).json()["reminded_at"] is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until_fired(alice, task)
 
     patched = alice.patch(task["id"], {"title": "Pay the rent"}).json()
 
@@ -138,12 +141,6 @@ def test_an_all_day_tasks_next_occurrence_keeps_its_reminders_offset(
 
     assert following["due_date"] == "2026-12-08"
     assert following["remind_at"] == "2026-12-08T06:00:00Z"
-
-
-@pytest.fixture
-def second_server(settings: Any) -> Iterator[LiveServer]:
-    with LiveServer.serve(settings) as live:
-        yield live
 
 
 def test_100_reminders_due_in_one_second_fire_once_each_across_two_instances(
