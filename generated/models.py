@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 44fb533c55c02e532565756471ca8306f2c2e205fba6657e2bef03ce326b1940
+# openapi.yaml sha256: 0821cbdcb5d666a63291e19c1775867189d373ab2dd20ba0fb685722eb51f29b
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """One request to an operation, read straight from the ASGI scope."""
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -74,6 +75,10 @@ class Call:
     def query_list(self, key: str) -> list[str]:
         """Every value of a repeated query parameter, in order."""
         return [value for name, value in self._query_pairs() if name == key]
+
+    def query_names(self) -> Counter[str]:
+        """How many times each query parameter is given."""
+        return Counter(name for name, _ in self._query_pairs())
 
     def _query_pairs(self) -> list[tuple[str, str]]:
         if self._pairs is None:

@@ -23,6 +23,30 @@ def sent(parameter: Parameter, call: Call) -> str | list[str] | None:
     return call.header(parameter.header)
 
 
+def strict_query(parameters: tuple[Parameter, ...], call: Call) -> None:
+    """Refuse, as Stripe does, a query parameter the operation does not
+    take (a typo such as `tags` for `tag` would otherwise widen the answer
+    silently) and a single-valued one given more than once (which value
+    counts would be a guess). Only where the contract documents 422: a
+    probe answers whatever query a load balancer adds."""
+    if not call.scope.get("query_string") or 422 not in call.operation.responses:
+        return
+    known = {p.key: p for p in parameters if p.location == "query"}
+    errors = []
+    for name, count in call.query_names().items():
+        parameter = known.get(name)
+        if parameter is None:
+            takes = ", ".join(known) if known else "none"
+            message = f"unknown query parameter '{name}'; this operation takes: {takes}"
+        elif count > 1 and not parameter.many:
+            message = f"'{name}' is given {count} times; give it once"
+        else:
+            continue
+        errors.append({"type": "query", "loc": ("query", name), "msg": message})
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def read_parameters(
     model: type[ModelT], parameters: tuple[Parameter, ...], call: Call
 ) -> ModelT:

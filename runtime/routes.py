@@ -23,7 +23,7 @@ from runtime.binding import check_handlers
 from runtime.call import Call
 from runtime.dependencies import NONE, AppDependencies, Dependencies
 from runtime.operations import Operation
-from runtime.reading import read_body, read_parameters
+from runtime.reading import read_body, read_parameters, strict_query
 from runtime.replies import answer_of, send_answer
 from runtime.streams import EventStream, send_stream
 
@@ -138,6 +138,7 @@ class OperationRoute(Route):
         ctx = await anext(contexts)
         try:
             arguments: dict[str, Any] = {}
+            strict_query(operation.parameters, call)
             if operation.body is not None:
                 arguments["body"] = await read_body(
                     operation.body,

@@ -150,12 +150,35 @@ def test_if_match_accepts_a_list_and_star(alice: Api) -> None:
     assert (listed.status_code, star.status_code) == (200, 200)
 
 
-def test_weak_or_malformed_etags_never_match(alice: Api) -> None:
+def test_weak_etags_and_other_tags_never_match(alice: Api) -> None:
     task = alice.new_task()
 
-    for header in ['W/"1"', "1", '"one"', ""]:
+    for header in ['W/"1"', '"one"', '"01x"', 'W/"1", "2"']:
         response = alice.put(task["id"], {"title": "x"}, headers={"If-Match": header})
         assert response.status_code == 412, header
+
+
+@pytest.mark.parametrize("header", ["1", "", '"1', "1, 2", '"1" "2"', 'w/"1"', "**"])
+def test_a_malformed_if_match_is_400_and_changes_nothing(
+    alice: Api, header: str
+) -> None:
+    """A 412 only ever means the version differs: `If-Match: 1` holding the
+    current version is a malformed header, not a stale one."""
+    task = alice.new_task()
+    url = alice.task_url(task["id"])
+
+    answers = [
+        alice.put(task["id"], {"title": "x"}, headers={"If-Match": header}),
+        alice.patch(task["id"], {"title": "x"}, headers={"If-Match": header}),
+        alice.client.delete(url, headers={"If-Match": header}),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400, response.text
+        problem = response.json()
+        assert problem["type"].endswith("/precondition-malformed")
+        assert '"3"' in problem["detail"]
+    assert alice.get(task["id"]).json() == task
 
 
 def test_if_match_on_unknown_task_is_404(alice: Api) -> None:

@@ -195,6 +195,11 @@ def version_mismatch(w: World) -> httpx.Response:
     return w.alice.put(task["id"], {"title": "x"}, headers={"If-Match": '"99"'})
 
 
+def precondition_malformed(w: World) -> httpx.Response:
+    task = w.alice.new_task()
+    return w.alice.put(task["id"], {"title": "x"}, headers={"If-Match": "3"})
+
+
 def body_too_large(w: World) -> httpx.Response:
     body = json.dumps({"title": "x" * MAX_BODY_BYTES})
     return w.alice.create(content=body, headers={"Content-Type": "application/json"})
@@ -298,6 +303,7 @@ SCENARIOS: dict[str, Callable[..., httpx.Response]] = {
     "IdempotencyKeyInProgress": idempotency_key_in_progress,
     "TaskQuotaExceeded": task_quota_exceeded,
     "VersionMismatch": version_mismatch,
+    "PreconditionMalformed": precondition_malformed,
     "BodyTooLarge": body_too_large,
     "WrongMediaType": wrong_media_type,
     "ValidationFailed": validation_failed,

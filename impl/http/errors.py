@@ -137,6 +137,16 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
+MALFORMED_HEADERS = {
+    "If-Match": (
+        ProblemName.PRECONDITION_MALFORMED,
+        'If-Match must be * or entity tags in double quotes, such as "3".',
+    ),
+}
+"""Request headers whose form HTTP defines: one that breaks it is a
+malformed request (400), not an invalid value (422)."""
+
+
 def _validation_error(exc: RequestValidationError) -> Answer:
     malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
     if malformed:
@@ -144,6 +154,9 @@ def _validation_error(exc: RequestValidationError) -> Answer:
         return named_answer(
             ProblemName.BODY_UNREADABLE, f"The request body is not valid JSON: {reason}"
         )
+    for e in exc.errors():
+        if e["loc"][:1] == ("header",) and str(e["loc"][1]) in MALFORMED_HEADERS:
+            return named_answer(*MALFORMED_HEADERS[str(e["loc"][1])])
     errors = field_errors(exc)
     plural = "field" if len(errors) == 1 else "fields"
     return named_answer(

@@ -1,9 +1,15 @@
-"""ETags and If-Match (RFC 9110 section 13.1.1), on the task's version."""
+"""ETags and If-Match (RFC 9110 section 13.1.1), on the task's version.
+
+The contract's pattern for If-Match admits only `*` or a list of entity
+tags; anything else is refused before a handler runs (400
+`precondition-malformed`, impl/http/errors.py), so that a 412 only ever
+means that the version differs.
+"""
 
 import re
 from dataclasses import dataclass
 
-ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+ENTITY_TAG = re.compile(r'(W/)?"([^"]*)"')
 VERSION = re.compile(r"[0-9]{1,9}")
 
 
@@ -19,18 +25,14 @@ class IfMatch:
 
 
 def parse_if_match(header: str | None) -> IfMatch | None:
-    """None when there is no precondition; otherwise what may match.
-
-    A malformed header matches no version, so the request fails with 412
-    rather than proceeding without the check the client asked for.
-    """
+    """None when there is no precondition; otherwise what may match."""
     if header is None:
         return None
     if header.strip() == "*":
         return IfMatch(any_version=True, versions=frozenset())
-    versions = set()
-    for part in header.split(","):
-        match = ENTITY_TAG.fullmatch(part)
-        if match and not match.group(1) and VERSION.fullmatch(match.group(2)):
-            versions.add(int(match.group(2)))
+    versions = {
+        int(opaque)
+        for weak, opaque in ENTITY_TAG.findall(header)
+        if not weak and VERSION.fullmatch(opaque)
+    }
     return IfMatch(any_version=False, versions=frozenset(versions))
