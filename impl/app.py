@@ -48,6 +48,15 @@ from runtime.routes import OperationRoute, OperationsFirst
 SECURITY = {"bearerAuth": request_context}
 """Each security scheme of the contract, by name, and how it authenticates."""
 
+GC_THRESHOLDS = (10_000, 10, 10)
+"""The collector's (Python's default: 700, 10, 10). At 700 allocations a
+young collection runs inside nearly every request and promotes what the
+requests in flight hold, so full collections come every few seconds; each
+walks every live object, and an open event stream holds about 150. With
+1,000 idle streams, collecting took a tenth of a core under the mix (+100 µs
+a request, and its p99 doubled); at 10,000 no full collection ran in 15 s
+of it, and a young one walks only what requests left behind."""
+
 
 class Handlers(TaskHandlers, Probes):
     """Every operation's handler: the tasks' (impl/tasks/handlers.py) and the
@@ -124,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Service:
             # milliseconds (it was most of the p99).
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
             services.drain.install()
             background = [
                 asyncio.create_task(idempotency.purge_forever(database)),
