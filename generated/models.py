@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 0821cbdcb5d666a63291e19c1775867189d373ab2dd20ba0fb685722eb51f29b
+# openapi.yaml sha256: 82742b4ba2f30ee97fcf57534db07a326dd802bcc7fab4c30a011d6bb53b762e
 
 from __future__ import annotations
 

@@ -40,6 +40,16 @@ class Reply(Generic[BodyT_co, HeadersT_co]):
         return Reply(model.__pydantic_serializer__.to_json(model), headers)
 
 
+class NotModified(Exception):
+    """A conditional GET's 304 (RFC 9110 15.4.5): the client's copy is
+    current. A handler raises it, from where it would return its reply, with
+    the headers the contract requires of the 304; the answer has no body."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        super().__init__(304)
+        self.headers = headers
+
+
 class Answer(NamedTuple):
     """A response, ready to send: its status, its headers as ASGI has them,
     and its body."""
@@ -65,6 +75,14 @@ def answer_of(
 
 
 BODILESS_STATUSES = frozenset((204, 304))
+
+
+def not_modified(unchanged: NotModified) -> Answer:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in unchanged.headers.items()
+    ]
+    return Answer(304, headers, b"")
 
 
 async def send_answer(send: Send, answer: Answer) -> None:

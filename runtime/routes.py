@@ -24,7 +24,7 @@ from runtime.call import Call
 from runtime.dependencies import NONE, AppDependencies, Dependencies
 from runtime.operations import Operation
 from runtime.reading import read_body, read_parameters, strict_query
-from runtime.replies import answer_of, send_answer
+from runtime.replies import Answer, NotModified, answer_of, not_modified, send_answer
 from runtime.streams import EventStream, send_stream
 
 ContextT = TypeVar("ContextT")
@@ -152,14 +152,21 @@ class OperationRoute(Route):
                 )
                 for name in self._names:
                     arguments[name] = getattr(values, name)
-            reply = await self.handler(ctx, **arguments)
+            try:
+                reply = await self.handler(ctx, **arguments)
+            except NotModified as unchanged:
+                reply = not_modified(unchanged)
             if isinstance(reply, EventStream):
                 if returned is not None:
                     await returned()
                 media_type = operation.success_media_type or "text/event-stream"
                 await send_stream(reply, media_type, call.receive, send)
             else:
-                answer = answer_of(reply, operation.success, self._content_type)
+                answer = (
+                    reply
+                    if isinstance(reply, Answer)
+                    else answer_of(reply, operation.success, self._content_type)
+                )
                 if returned is not None:
                     await returned()
                 await send_answer(send, answer)

@@ -141,7 +141,12 @@ class Teapot(Exception):
 
 
 async def raises_teapot(
-    self: TaskHandlers, ctx: RequestContext, *, user_id: str, task_id: UUID
+    self: TaskHandlers,
+    ctx: RequestContext,
+    *,
+    user_id: str,
+    task_id: UUID,
+    if_none_match: str | None,
 ) -> Reply[Task, GetTaskHeaders]:
     raise Teapot
 
@@ -251,10 +256,17 @@ async def passes(
 
 
 async def reads_the_trail(
-    self: TaskHandlers, ctx: RequestContext, *, user_id: str, task_id: UUID
+    self: TaskHandlers,
+    ctx: RequestContext,
+    *,
+    user_id: str,
+    task_id: UUID,
+    if_none_match: str | None,
 ) -> Reply[Task, GetTaskHeaders]:
     ctx.deps[audit_trail].append("handler")
-    return await TaskHandlers.get_task(self, ctx, user_id=user_id, task_id=task_id)
+    return await TaskHandlers.get_task(
+        self, ctx, user_id=user_id, task_id=task_id, if_none_match=if_none_match
+    )
 
 
 def with_both_middlewares(app: FastAPI) -> None:

@@ -86,8 +86,12 @@ def test_a_drifted_signature_stops_the_app_saying_what_differs() -> None:
 def test_keyword_only_parameters_may_come_in_any_order() -> None:
     real = HANDLERS.get_task
 
-    async def get_task(ctx: Any, *, task_id: UUID, user_id: str) -> Any:
-        return await real(ctx, user_id=user_id, task_id=task_id)
+    async def get_task(
+        ctx: Any, *, if_none_match: str | None, task_id: UUID, user_id: str
+    ) -> Any:
+        return await real(
+            ctx, user_id=user_id, task_id=task_id, if_none_match=if_none_match
+        )
 
     get_task.__annotations__["return"] = inspect.signature(real).return_annotation
     build(handlers_except(get_task=get_task))
@@ -561,7 +565,10 @@ def test_mypy_refuses_a_reply_without_a_header_the_contract_requires(
 
 @pytest.mark.process
 def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
-    signature = "self, ctx: RequestContext, *, user_id: str, task_id: UUID\n"
+    signature = (
+        "self, ctx: RequestContext, *, user_id: str, task_id: UUID,"
+        " if_match: str | None\n"
+    )
     source = inspect.getsource(handlers)
     line = source[: source.index(signature)].count("\n") + 1
 
@@ -576,7 +583,7 @@ def test_mypy_reports_a_drifted_handler_at_the_handler(tmp_path: Path) -> None:
         if found.startswith(f"{tmp_path / 'changed_handlers.py'}:")
     }
     assert reported & {line - 1, line}, report
-    assert 'of "get_task" is incompatible with supertype' in report
+    assert 'of "delete_task" is incompatible with supertype' in report
 
 
 @pytest.mark.process

@@ -142,6 +142,10 @@ MALFORMED_HEADERS = {
         ProblemName.PRECONDITION_MALFORMED,
         'If-Match must be * or entity tags in double quotes, such as "3".',
     ),
+    "If-None-Match": (
+        ProblemName.PRECONDITION_MALFORMED,
+        'If-None-Match must be * or entity tags in double quotes, such as "3".',
+    ),
 }
 """Request headers whose form HTTP defines: one that breaks it is a
 malformed request (400), not an invalid value (422)."""

@@ -36,6 +36,7 @@ from generated.models import (
 from generated.routes import (
     CreateTaskHeaders,
     GetTaskHeaders,
+    ListTasksHeaders,
     PatchTaskHeaders,
     UpdateTaskHeaders,
 )
@@ -49,7 +50,7 @@ from impl.tasks import bodies, idempotency, pagination, recurrence, writes
 from impl.tasks.bulk import CLEAR_COMPLETED
 from impl.tasks.columns import sort_column
 from impl.tasks.listing import FILTERS, ListParams, list_statement
-from impl.tasks.preconditions import etag
+from impl.tasks.preconditions import etag, none_match, page_etag
 from impl.tasks.statements import (
     CREATE,
     DELETE,
@@ -61,7 +62,7 @@ from impl.tasks.statements import (
 )
 from impl.tasks.sync import feed, live
 from impl.tasks.tags import TAGS, tags_json
-from runtime.replies import NoHeaders, Reply
+from runtime.replies import NoHeaders, NotModified, Reply
 from runtime.streams import EventStream
 
 
@@ -103,7 +104,8 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         priority: Priority | None,
         tag: list[str] | None,
         q: str | None,
-    ) -> Reply[TaskList, NoHeaders]:
+        if_none_match: str | None,
+    ) -> Reply[TaskList, ListTasksHeaders]:
         # Each filter of listing.FILTERS that is set: every one is a
         # parameter of this method by its name (listing.py checks at
         # import that each query parameter but the paging ones has one).
@@ -119,9 +121,11 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         }
         statement = list_statement(sort, frozenset(filters), keyset.after)
         rows = await ctx.db.fetch(statement(params))
-        return Reply(
-            bodies.page_json(rows[:limit], keyset.next_cursor(rows, limit)), {}
-        )
+        body = bodies.page_json(rows[:limit], keyset.next_cursor(rows, limit))
+        page = page_etag(body)
+        if none_match(if_none_match, page):
+            raise NotModified({"ETag": page})
+        return Reply(body, {"ETag": page})
 
     async def create_task(
         self,
@@ -163,11 +167,19 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         return _created(user_id, row)
 
     async def get_task(
-        self, ctx: RequestContext, *, user_id: str, task_id: UUID
+        self,
+        ctx: RequestContext,
+        *,
+        user_id: str,
+        task_id: UUID,
+        if_none_match: str | None,
     ) -> Reply[Task, GetTaskHeaders]:
         rows = await ctx.db.fetch(GET({"owner": user_id, "task": task_id}))
         if not rows:
             raise NotFound()
+        current = etag(rows[0]["version"])
+        if none_match(if_none_match, current):
+            raise NotModified({"ETag": current})
         return writes.reply(rows[0])
 
     async def update_task(
