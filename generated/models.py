@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 82742b4ba2f30ee97fcf57534db07a326dd802bcc7fab4c30a011d6bb53b762e
+# openapi.yaml sha256: 96bdb2a4133a35cfde0118821b5491133323ddde14abf97f2f8700e99317f7ea
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from impl.http.logs import AccessLog, RequestIds
 from impl.http.observation import Observed, Observer
 from impl.metrics import Metrics, MetricsConfig
 from impl.probes import Probes
-from impl.rate_limit import RateLimitConfig, build_limiter
+from impl.rate_limit import RateLimitConfig, RateLimitFields, build_limiter
 from impl.settings import Settings
 from impl.tasks import due_dates, idempotency, recurrence, reminders
 from impl.tasks.handlers import TaskHandlers
@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Service:
     # The service's own concerns, outermost first, around FastAPI's stack.
     app.concerns = [
         Middleware(RequestIds),
+        Middleware(RateLimitFields),
         Middleware(ClosingWhileDraining, drain=services.drain),
         Middleware(Observed, observers=observers),
         *([Middleware(ContractCheck)] if strict else []),

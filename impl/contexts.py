@@ -20,7 +20,7 @@ from impl.auth.verifier import Verifier, authenticated_user
 from impl.db.database import Database, DatabaseAccess
 from impl.drain import Drain
 from impl.events import Events
-from impl.rate_limit import Limiter
+from impl.rate_limit import FIELDS_STATE, Limiter
 from runtime.call import Call
 from runtime.dependencies import Dependencies
 
@@ -94,7 +94,9 @@ class PublicContext:
 async def request_context(call: Call) -> AsyncGenerator[RequestContext, None]:
     services = services_of(call)
     user_id, expires = await authenticated_user(call, services.verifier)
-    await services.limiter.check(user_id)
+    fields = await services.limiter.check(user_id)
+    if fields:
+        call.scope.setdefault("state", {})[FIELDS_STATE] = fields
     database = services.open_database()
     lane = Lane(database, user_id)
     await lane.enter()

@@ -15,6 +15,7 @@ hint, and fail under CI=true.
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -239,14 +240,18 @@ def test_the_rate_limit_is_exact_across_instances(
 ) -> None:
     with fleet(settings, keys, redis_binary, RATE_LIMIT=f"{LIMIT}/minute") as running:
         headers = running.headers("shared-limit")
-        statuses = [
+        answers = [
             httpx.get(
                 f"{running.instances[n % 2].base}/api/shared-limit/tasks",
                 headers=headers,
-            ).status_code
+            )
             for n in range(2 * LIMIT)
         ]
-    assert_limited(statuses)
+    assert_limited([answer.status_code for answer in answers])
+    # Each answer says what is left of the count both instances share.
+    fields = [a.headers["RateLimit"] for a in answers if a.status_code == 200]
+    left = [int(re.sub(r'^"10-per-minute";r=(\d+);t=\d+$', r"\1", f)) for f in fields]
+    assert left[:3] == [LIMIT - 1, LIMIT - 2, LIMIT - 3], left
 
 
 def test_the_quota_is_exact_with_creates_racing_on_both_instances(

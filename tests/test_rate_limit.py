@@ -75,6 +75,54 @@ def test_the_request_past_the_limit_gets_429_with_the_fields(erin: Api) -> None:
     assert refused.headers["RateLimit-Policy"] == f'"{LIMIT}-per-minute";q={LIMIT};w=60'
 
 
+def left(response: httpx.Response) -> int:
+    """What the RateLimit field says is left (`r`), its window checked."""
+    found = re.fullmatch(
+        rf'"{LIMIT}-per-minute";r=(\d+);t=(\d+)', response.headers["RateLimit"]
+    )
+    assert found is not None, response.headers["RateLimit"]
+    assert 1 <= int(found[2]) <= 60
+    assert (
+        response.headers["RateLimit-Policy"] == f'"{LIMIT}-per-minute";q={LIMIT};w=60'
+    )
+    return int(found[1])
+
+
+def test_every_counted_answer_says_what_is_left(erin: Api) -> None:
+    """A client sees its budget before a 429: on a success, a 404 and a 422
+    alike, for each request counted."""
+    listed = erin.list()
+    missing = erin.get("00000000-0000-4000-8000-000000000000")
+    refused = erin.client.get(erin.tasks_url(), params={"tags": "home"})
+
+    assert [r.status_code for r in (listed, missing, refused)] == [200, 404, 422]
+    assert [left(r) for r in (listed, missing, refused)] == [
+        LIMIT - 1,
+        LIMIT - 2,
+        LIMIT - 3,
+    ]
+
+
+def test_uncounted_answers_carry_no_fields(erin: Api) -> None:
+    anonymous = erin.client.get(erin.tasks_url(), headers={"Authorization": ""})
+    forbidden = erin.list(user_id="someone-else")
+
+    for response in (anonymous, forbidden):
+        assert "RateLimit" not in response.headers
+        assert "RateLimit-Policy" not in response.headers
+
+
+def test_a_browser_can_read_what_is_left(erin: Api) -> None:
+    response = erin.client.get(erin.tasks_url(), headers={"Origin": ORIGIN})
+
+    exposed = {
+        h.strip().lower()
+        for h in response.headers["access-control-expose-headers"].split(",")
+    }
+    assert {"ratelimit", "ratelimit-policy"} <= exposed
+    assert left(response) == LIMIT - 1
+
+
 def test_a_refused_request_changes_nothing(erin: Api, db: Database) -> None:
     use_up(erin.list)
     before = db.snapshot()
@@ -141,7 +189,9 @@ def test_off_turns_the_limit_off(settings: Settings, keys: Keys, db: Database) -
         LiveServer.serve(changed(settings, rate_limit="off")) as live,
         Api.for_user(live.base_url, "hal", keys) as hal,
     ):
-        assert {hal.list().status_code for _ in range(30)} == {200}
+        answers = [hal.list() for _ in range(30)]
+        assert {answer.status_code for answer in answers} == {200}
+        assert "RateLimit" not in answers[-1].headers
 
 
 def test_an_unreachable_redis_lets_requests_through_at_once(

@@ -140,11 +140,11 @@ def allowed_methods(request: Request) -> list[str]:
 MALFORMED_HEADERS = {
     "If-Match": (
         ProblemName.PRECONDITION_MALFORMED,
-        'If-Match must be * or entity tags in double quotes, such as "3".',
+        'If-Match must be * or one or more ETag values in double quotes, such as "3".',
     ),
     "If-None-Match": (
         ProblemName.PRECONDITION_MALFORMED,
-        'If-None-Match must be * or entity tags in double quotes, such as "3".',
+        'If-None-Match must be * or one or more ETag values in double quotes, such as "3".',
     ),
 }
 """Request headers whose form HTTP defines: one that breaks it is a

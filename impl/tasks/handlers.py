@@ -34,10 +34,13 @@ from generated.models import (
     TaskUpdate,
 )
 from generated.routes import (
+    ClearCompletedTasksHeaders,
     CreateTaskHeaders,
     GetTaskHeaders,
+    ListTagsHeaders,
     ListTasksHeaders,
     PatchTaskHeaders,
+    SyncTasksHeaders,
     UpdateTaskHeaders,
 )
 from impl.contexts import PublicContext, RequestContext
@@ -62,7 +65,7 @@ from impl.tasks.statements import (
 )
 from impl.tasks.sync import feed, live
 from impl.tasks.tags import TAGS, tags_json
-from runtime.replies import NoHeaders, NotModified, Reply
+from runtime.replies import NotModified, Reply
 from runtime.streams import EventStream
 
 
@@ -228,13 +231,13 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
 
     async def clear_completed_tasks(
         self, ctx: RequestContext, *, user_id: str, completed: bool
-    ) -> Reply[ClearedTasks, NoHeaders]:
+    ) -> Reply[ClearedTasks, ClearCompletedTasksHeaders]:
         [row] = await ctx.db.fetch(CLEAR_COMPLETED({"owner": user_id}))
         return Reply(orjson.dumps({"deleted": row["deleted"]}), {})
 
     async def sync_tasks(
         self, ctx: RequestContext, *, user_id: str, token: str | None, limit: int
-    ) -> Reply[SyncPage, NoHeaders]:
+    ) -> Reply[SyncPage, SyncTasksHeaders]:
         page = await feed.page(
             ctx.db, user_id, token, limit, datetime.now(UTC), self.sync_retention
         )
@@ -247,6 +250,6 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
 
     async def list_tags(
         self, ctx: RequestContext, *, user_id: str
-    ) -> Reply[TagList, NoHeaders]:
+    ) -> Reply[TagList, ListTagsHeaders]:
         rows = await ctx.db.fetch(TAGS({"owner": user_id}))
         return Reply(tags_json(rows), {})
