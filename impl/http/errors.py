@@ -144,7 +144,8 @@ MALFORMED_HEADERS = {
     ),
     "If-None-Match": (
         ProblemName.PRECONDITION_MALFORMED,
-        'If-None-Match must be * or one or more ETag values in double quotes, such as "3".',
+        "If-None-Match must be * or one or more ETag values in double quotes,"
+        ' such as "3".',
     ),
 }
 """Request headers whose form HTTP defines: one that breaks it is a
