@@ -191,7 +191,9 @@ def create_app(settings: Settings | None = None) -> Service:
     app.include_router(docs.router)
     app.router.routes.append(docs.assets)
     errors.install(
-        app, {**due_dates.CONSTRAINT_PROBLEMS, **recurrence.CONSTRAINT_PROBLEMS}
+        app,
+        {**due_dates.CONSTRAINT_PROBLEMS, **recurrence.CONSTRAINT_PROBLEMS},
+        {**due_dates.EXPLAINERS, **recurrence.EXPLAINERS},
     )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=tuple(settings.cors_origins))

@@ -6,13 +6,14 @@ contract states them once, and a name it lacks fails mypy. How an exception
 becomes an `application/problem+json` response is impl/http/errors.py's.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import HTTPException
 
 from generated.facts import PROBLEMS, ProblemName
 
 __all__ = [
+    "Explainers",
     "Forbidden",
     "IdempotencyKeyInProgress",
     "IdempotencyKeyReused",
@@ -25,6 +26,7 @@ __all__ = [
     "TaskQuotaExceeded",
     "Unauthorized",
     "retry_after",
+    "shown",
 ]
 
 RETRY_AFTER_SECONDS = "1"
@@ -134,6 +136,23 @@ class ShuttingDown(Problem):
         super().__init__(
             ProblemName.SHUTTING_DOWN, "The service is shutting down.", retry_after()
         )
+
+
+Explainers = Mapping[str, Callable[[str], str]]
+"""How a room says, in one sentence, what is wrong with a value that its
+field's schema refused (a time zone, a rule), by the field's name: the
+schema's own words (600 zone names, a regular expression) are not for
+people. impl/http/errors.py uses it for a 422's `errors`."""
+
+SHOWN_CHARACTERS = 40
+
+
+def shown(value: str) -> str:
+    """A refused value, quoted, when it is short and printable ASCII: an
+    error may repeat a typo back, never a long or binary input."""
+    if len(value) <= SHOWN_CHARACTERS and value.isascii() and value.isprintable():
+        return f"'{value}'"
+    return "the value given"
 
 
 def body_errors(detail: str, *fields: str) -> list[dict[str, str]]:

@@ -30,7 +30,8 @@ from impl.db.database import (
     is_lost_connection,
 )
 from impl.db.sqlstates import SqlState, SqlStateClass, sqlstate
-from impl.problems import Problem, ProblemName, retry_after
+from impl.http.field_errors import field_errors
+from impl.problems import Explainers, Problem, ProblemName, retry_after
 from runtime.call import BodyTooLarge
 from runtime.replies import Answer
 
@@ -95,23 +96,6 @@ def named_answer(
     return problem_answer(status, detail, headers, errors, problem_type, problem_title)
 
 
-def _pointer(location: Sequence[int | str]) -> str:
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "".join(f"/{part}" for part in escaped)
-
-
-def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
-    """One entry per invalid value; the offending input is never echoed back."""
-    return [
-        {
-            "in": str(e["loc"][0]) if e["loc"] else "body",
-            "pointer": _pointer(e["loc"][1:]),
-            "detail": str(e["msg"]),
-        }
-        for e in error.errors()
-    ]
-
-
 def _http_exception(exc: HTTPException, allowed: Sequence[str] = ()) -> Answer:
     detail = (
         exc.detail
@@ -152,7 +136,7 @@ MALFORMED_HEADERS = {
 malformed request (400), not an invalid value (422)."""
 
 
-def _validation_error(exc: RequestValidationError) -> Answer:
+def _validation_error(exc: RequestValidationError, explainers: Explainers) -> Answer:
     malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
     if malformed:
         reason = malformed[0].get("ctx", {}).get("error", "")
@@ -162,7 +146,7 @@ def _validation_error(exc: RequestValidationError) -> Answer:
     for e in exc.errors():
         if e["loc"][:1] == ("header",) and str(e["loc"][1]) in MALFORMED_HEADERS:
             return named_answer(*MALFORMED_HEADERS[str(e["loc"][1])])
-    errors = field_errors(exc)
+    errors = field_errors(exc, explainers)
     plural = "field" if len(errors) == 1 else "fields"
     return named_answer(
         ProblemName.VALIDATION_FAILED,
@@ -224,7 +208,7 @@ def _database_error(exc: Exception, constraints: ConstraintProblems) -> Answer:
     status = database_error_status(exc)
     rule = constraints.get(getattr(exc, "constraint_name", None) or "")
     if status == 422 and rule is not None:
-        return answer_for(rule(), constraints)
+        return answer_for(rule(), constraints, {})
     if status == 422:
         logger.info("database rejected a value (%s): %s", sqlstate(exc), exc)
         return named_answer(
@@ -254,14 +238,17 @@ def database_unavailable() -> Answer:
 
 
 def answer_for(
-    exc: Exception, constraints: ConstraintProblems, allowed: Sequence[str] = ()
+    exc: Exception,
+    constraints: ConstraintProblems,
+    explainers: Explainers,
+    allowed: Sequence[str] = (),
 ) -> Answer:
     """The problem an exception raised while serving a request deserves;
     `allowed` is what a 405 names in Allow."""
     if isinstance(exc, Problem):
         return named_answer(exc.name, exc.detail, exc.headers, exc.errors)
     if isinstance(exc, RequestValidationError):
-        return _validation_error(exc)
+        return _validation_error(exc, explainers)
     if isinstance(exc, BodyTooLarge):
         return named_answer(ProblemName.BODY_TOO_LARGE, str(exc))
     if isinstance(exc, HTTPException):
@@ -288,9 +275,12 @@ def response_of(answer: Answer) -> Response:
     return response
 
 
-def install(app: FastAPI, constraints: ConstraintProblems) -> None:
+def install(
+    app: FastAPI, constraints: ConstraintProblems, explainers: Explainers
+) -> None:
     """Answer every kind of error as a problem, `constraints` naming the
-    problem of each CHECK constraint."""
+    problem of each CHECK constraint, `explainers` saying what is wrong
+    with a field's refused value."""
 
     async def on_error(request: Request, exc: Exception) -> Response:
         allowed = (
@@ -298,7 +288,7 @@ def install(app: FastAPI, constraints: ConstraintProblems) -> None:
             if isinstance(exc, HTTPException) and exc.status_code == 405
             else ()
         )
-        return response_of(answer_for(exc, constraints, allowed))
+        return response_of(answer_for(exc, constraints, explainers, allowed))
 
     for kind in (
         Problem,

@@ -11,7 +11,7 @@ schemas as well (`not` both), for clients and their validators.
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import (
     BindParameter,
@@ -23,7 +23,7 @@ from sqlalchemy import (
     func,
 )
 
-from impl.problems import Problem, ProblemName, body_errors
+from impl.problems import Problem, ProblemName, body_errors, shown
 
 FALLS_DUE = "COALESCE(due_at, timezone(time_zone, (due_date + 1)::timestamp))"
 """The instant a task falls due: its due_at, or the end of its due_date (the
@@ -63,6 +63,23 @@ class DueDateAndTime(Problem):
 
 CONSTRAINT_PROBLEMS = {ONE_DUE: DueDateAndTime}
 """The problem each of the room's constraints answers for (impl/http/errors.py)."""
+
+_ZONES_BY_LOWER = {name.lower(): name for name in available_timezones()}
+
+
+def unknown_time_zone(value: str) -> str:
+    """What is wrong with a time zone the contract's list lacks."""
+    spelt = _ZONES_BY_LOWER.get(value.strip().lower())
+    if spelt is not None:
+        return f"unknown time zone {shown(value)}; did you mean {spelt}?"
+    return (
+        f"unknown time zone {shown(value)}; use an IANA name such as"
+        " America/Los_Angeles"
+    )
+
+
+EXPLAINERS = {"time_zone": unknown_time_zone}
+"""What the room says of a value the contract's schema refused."""
 
 
 def _overdue(tasks: Table, value: BindParameter[Any]) -> ColumnElement[bool]:

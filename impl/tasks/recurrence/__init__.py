@@ -21,15 +21,17 @@ completion that runs it (completion.py).
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint
 
-from impl.problems import Problem, ProblemName, body_errors
+from impl.problems import Problem, ProblemName, body_errors, shown
 from impl.tasks.recurrence.instances import HORIZON_YEARS, next_day, rule_of
 
 __all__ = [
     "CONSTRAINT_PROBLEMS",
+    "EXPLAINERS",
     "HORIZON_YEARS",
     "RULE_FIELDS",
     "Occurrence",
@@ -75,6 +77,41 @@ class RecurrenceNeverOccurs(Problem):
 
 CONSTRAINT_PROBLEMS = {RECURRENCE_NEEDS_DUE: RecurrenceNeedsDue}
 """The problem each of the room's constraints answers for (impl/http/errors.py)."""
+
+PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYMONTHDAY", "BYDAY")
+"""The rule's parts, in the order the contract's pattern takes them."""
+ALLOWED = "FREQ, INTERVAL, COUNT or UNTIL, BYMONTH, BYMONTHDAY, BYDAY"
+
+
+def explain_rule(value: str) -> str:
+    """What is wrong with a rule the contract's pattern refused, in one
+    sentence: the first unsupported, repeated or misplaced part, or else
+    the part whose value is wrong."""
+    names = [part.partition("=")[0] for part in value.split(";")]
+    for name in names:
+        if name not in PARTS:
+            return f"{shown(name)} is not supported; parts allowed: {ALLOWED}"
+    if names[0] != "FREQ":
+        return (
+            "a rule starts with FREQ (DAILY, WEEKLY, MONTHLY or YEARLY),"
+            " such as FREQ=WEEKLY;BYDAY=MO"
+        )
+    if "COUNT" in names and "UNTIL" in names:
+        return "a rule has COUNT or UNTIL, not both"
+    for earlier, later in pairwise(names):
+        if later == earlier:
+            return f"{later} is given twice; give each part once"
+        if PARTS.index(later) < PARTS.index(earlier):
+            return f"{later} comes before {earlier}; parts go in this order: {ALLOWED}"
+    return (
+        f"a value in {shown(value)} is not one its part takes: FREQ is DAILY,"
+        " WEEKLY, MONTHLY or YEARLY, INTERVAL and COUNT 1 to 999, UNTIL a date"
+        " or a UTC date-time ending in Z, BYDAY days such as MO,WE or -1SU"
+    )
+
+
+EXPLAINERS = {"recurrence": explain_rule}
+"""What the room says of a value the contract's schema refused."""
 
 RULE_FIELDS = frozenset({"recurrence", "due_date", "due_at", "time_zone"})
 """What a rule's next instance depends on: a patch of any of them is checked
