@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 96bdb2a4133a35cfde0118821b5491133323ddde14abf97f2f8700e99317f7ea
+# openapi.yaml sha256: ddb84b6c834d7056c312ad2ea1b020e98b0a77295f302153b4938852490973e9
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         due_before: AwareDatetime | None,
         due_after: AwareDatetime | None,
         overdue: bool | None,
-        priority: Priority | None,
+        priority: list[Priority] | None,
         tag: list[str] | None,
         q: str | None,
         if_none_match: str | None,

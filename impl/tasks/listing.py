@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    any_,
     bindparam,
     select,
     union_all,
@@ -41,7 +42,8 @@ class ListParams(pagination.Position, total=False):
 Filter = Callable[[Table, BindParameter[Any]], ColumnElement[bool]]
 FILTERS: dict[str, Filter] = {
     "completed": lambda tasks, value: tasks.c.completed == value,
-    "priority": lambda tasks, value: tasks.c.priority == value,
+    # Any of the priorities given.
+    "priority": lambda tasks, value: tasks.c.priority == any_(value),
     **due_dates.FILTERS,
     **tags.FILTERS,
     **search.FILTERS,
