@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlmodel import Field, SQLModel
 
-from generated.models import Priority, TaskSort
+from generated.models import Priority, RecurrenceBasis, TaskSort
 from impl.tasks import recurrence
 from impl.tasks.due_dates import FALLS_DUE, one_due
 from impl.tasks.search import WORDS
@@ -44,6 +44,10 @@ SORT_KEYS = tuple(dict.fromkeys(sort.value.removeprefix("-") for sort in TaskSor
 PRIORITY = ENUM(*(p.value for p in Priority), name="task_priority")
 """The contract's priorities as a PostgreSQL enum, in rank order: it sorts by
 rank, not by name."""
+
+
+RECURRENCE_BASIS = ENUM(*(b.value for b in RecurrenceBasis), name="recurrence_basis")
+"""Where a next occurrence counts from (impl/tasks/recurrence/)."""
 
 
 def _timestamp() -> Column[datetime]:
@@ -125,6 +129,9 @@ class Task(SQLModel, table=True):
     """The words `q` looks for (WORDS)."""
     recurrence: str | None = Field(sa_column=Column(Text, nullable=True))
     """An RFC 5545 rule (impl/tasks/recurrence/)."""
+    recurrence_basis: str = Field(
+        sa_column=Column(RECURRENCE_BASIS, nullable=False, server_default=text("'due'"))
+    )
     next_occurrence: UUID | None = Field(
         sa_column=Column(PG_UUID(as_uuid=True), nullable=True)
     )

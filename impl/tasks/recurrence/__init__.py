@@ -20,7 +20,7 @@ completion that runs it (completion.py).
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -137,9 +137,21 @@ def _wall_start(
     return None
 
 
-def _calendar_next(parts: dict[str, str], start: datetime) -> datetime | None:
+def _calendar_next(
+    parts: dict[str, str], start: datetime, since: datetime | None = None
+) -> datetime | None:
+    """The rule's first instance after `start`, its first wall time, or
+    after `since` when that is later: an instance on `since`'s own day
+    counts when its time of day comes after `since`'s."""
     rule = rule_of(parts, start.date())
-    day = None if rule is None else next_day(rule, start.date())
+    if rule is None:
+        return None
+    if since is None or since <= start:
+        day = next_day(rule, start.date())
+    else:
+        day = next_day(rule, start.date(), after=since.date() - timedelta(days=1))
+        if day is not None and datetime.combine(day, start.time()) <= since:
+            day = next_day(rule, start.date(), after=day)
     return None if day is None else datetime.combine(day, start.time())
 
 
@@ -195,18 +207,24 @@ class Occurrence:
 
 
 def next_occurrence(
-    rule: str, due_date: date | None, due_at: datetime | None, time_zone: str
+    rule: str,
+    due_date: date | None,
+    due_at: datetime | None,
+    time_zone: str,
+    completed_at: datetime | None = None,
 ) -> Occurrence | None:
-    """The occurrence after the one due at `due_date` or `due_at`, or None
-    when the rule has no further instance (COUNT used up, past UNTIL, or
-    none within HORIZON_DAYS)."""
+    """The occurrence after the one due at `due_date` or `due_at`, or after
+    `completed_at` (recurrence_basis `completion`) when that is later, in
+    the task's wall time; None when the rule has no further instance (COUNT
+    used up, past UNTIL, or none within HORIZON_DAYS)."""
     parts = _parts(rule)
     zone = ZoneInfo(time_zone)
     count = parts.get("COUNT")
     if count is not None and int(count) <= 1:
         return None
     start = _wall_start(due_date, due_at, zone)
-    instance = None if start is None else _calendar_next(parts, start)
+    since = None if completed_at is None else _wall_start(None, completed_at, zone)
+    instance = None if start is None else _calendar_next(parts, start, since)
     if instance is None:
         return None
     if "UNTIL" in parts and instance > _wall_until(parts["UNTIL"], zone):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from generated.models import RecurrenceBasis
 from impl.db.database import DatabaseAccess
 from impl.db.statements import Record
 from impl.tasks.due_dates import falls_due
@@ -47,8 +48,14 @@ async def completed(
         return row
     if row["next_occurrence"] is not None:
         return row
+    # A completing write sets updated_at: the moment of completion.
+    completed_at = (
+        _instant(row["updated_at"])
+        if row["recurrence_basis"] == RecurrenceBasis.COMPLETION
+        else None
+    )
     following = next_occurrence(
-        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"]
+        row["recurrence"], row["due_date"], _due_at(row), row["time_zone"], completed_at
     )
     if following is None:
         return row

@@ -247,18 +247,20 @@ class _Periods:
         return True
 
 
-def next_day(rule: Rule, start: date) -> date | None:
-    """The first day after `start`, within HORIZON_DAYS of it, that the rule
-    names in one of its periods.
+def next_day(rule: Rule, start: date, after: date | None = None) -> date | None:
+    """The first day after `start` (or after `after`, when that is later),
+    within HORIZON_DAYS of it, that the rule starting at `start` names in
+    one of its periods.
 
     What a year holds depends on its kind and its phase alone, so a pair
     that held nothing is not tried again: a century costs at most the 14
     kinds of year (or 28 of month) in dateutil, and some arithmetic."""
-    after = start.toordinal()
-    last = min(after + HORIZON_DAYS, _LAST_DAY)
+    since = start if after is None else max(start, after)
+    after_ordinal = since.toordinal()
+    last = min(after_ordinal + HORIZON_DAYS, _LAST_DAY)
     periods = _Periods(rule, start)
     barren: set[tuple[YearKind, int]] = set()
-    for year in range(start.year, date.fromordinal(last).year + 1):
+    for year in range(since.year, date.fromordinal(last).year + 1):
         first = date(year, 1, 1).toordinal()
         key = (_year_kind(year), periods.phase(year, first))
         if key in barren or not periods.meets(year, first):
@@ -268,7 +270,7 @@ def next_day(rule: Rule, start: date) -> date | None:
         for day in _in_year(rule.days, months, key[0]) if months else ():
             ordinal = first + day
             if rule.interval == 1 or periods.holds(ordinal):
-                if ordinal > after:
+                if ordinal > after_ordinal:
                     return date.fromordinal(ordinal) if ordinal <= last else None
                 held = True
         if not held:
