@@ -35,6 +35,29 @@ const updated = await api.PUT("/api/{user_id}/tasks/{task_id}", {
 });
 assert.equal(updated.data?.completed, true);
 
+// A JSON Merge Patch goes as application/merge-patch+json: openapi-fetch
+// sends application/json unless told, and that gets 415.
+const etag = updated.response.headers.get("ETag") ?? "";
+const patched = await api.PATCH("/api/{user_id}/tasks/{task_id}", {
+  params: { path, header: { "If-Match": etag } },
+  body: { completed: false, priority: "high" },
+  headers: { "Content-Type": "application/merge-patch+json" },
+});
+assert.equal(patched.response.status, 200);
+assert.equal(patched.data?.priority, "high");
+const unlabelled = await api.PATCH("/api/{user_id}/tasks/{task_id}", {
+  params: { path },
+  body: { completed: true },
+});
+assert.equal(unlabelled.response.status, 415);
+
+// The copy held is current: 304, and no body to parse.
+const current = patched.response.headers.get("ETag") ?? "";
+const unchanged = await api.GET("/api/{user_id}/tasks/{task_id}", {
+  params: { path, header: { "If-None-Match": current } },
+});
+assert.equal(unchanged.response.status, 304);
+
 const page = await api.GET("/api/{user_id}/tasks", {
   params: { path: { user_id: userId }, query: { sort: "title", limit: 10 } },
 });
@@ -59,8 +82,10 @@ export function misuses(): void {
   void api.GET("/api/{user_id}/tasks/{task_id}", owner);
   // @ts-expect-error: no such sort key
   void api.GET("/api/{user_id}/tasks", { params: { path: { user_id: userId }, query: { sort: "not_a_key" } } });
-  // @ts-expect-error: no such operation
+  // @ts-expect-error: a patch needs its body
   void api.PATCH("/api/{user_id}/tasks/{task_id}", { params: { path } });
+  // @ts-expect-error: no such priority
+  void api.PATCH("/api/{user_id}/tasks/{task_id}", { params: { path }, body: { priority: "urgent" } });
 }
 
 console.log("ok");
