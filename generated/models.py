@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 312d33107f83e760c8906038b37dcf745dd66300c4f40243428e602ae42e6be8
+# openapi.yaml sha256: 9c1a7128849372fad27f9caca07b8679e08ce6807a3e2d14ba959b89e1689171
 
 from __future__ import annotations
 
@@ -979,6 +979,12 @@ class Task(ContractModel):
         ),
     ]
     recurrence_basis: RecurrenceBasis
+    falls_due: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the task falls due (read-only): its `due_at`, or the end\nof its `due_date` in its `time_zone` (the next day's 00:00\nthere); null without either. The instant the sort key `due`\norders by and `due_before`, `due_after` and `overdue` compare.\n"
+        ),
+    ]
     next_occurrence: Annotated[
         UUID | None,
         Field(

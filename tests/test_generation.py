@@ -372,17 +372,19 @@ def test_a_contract_field_without_a_column_stops_the_app_naming_it() -> None:
 
 def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
     from impl.tasks.binding import ColumnBindingError, check_filters
-    from impl.tasks.listing import FILTERS
+    from impl.tasks.listing import FILTERS, QUALIFIERS
     from runtime.parameters import Parameter
 
     [listing] = [o for o in OPERATIONS if o.operation_id == "listTasks"]
-    check_filters(FILTERS, listing.parameters)
+    check_filters(FILTERS, listing.parameters, QUALIFIERS)
     # A name no real parameter has, so that a copy that adds one still passes.
     extra = Parameter("variant_before", "query", "variant_before", False)
 
     with pytest.raises(ColumnBindingError) as stopped:
         check_filters(
-            [name for name in FILTERS if name != "q"], (*listing.parameters, extra)
+            [name for name in FILTERS if name != "q"],
+            (*listing.parameters, extra),
+            QUALIFIERS,
         )
 
     assert str(stopped.value) == (
@@ -394,7 +396,7 @@ def test_a_query_parameter_without_a_filter_stops_the_app_naming_it() -> None:
         " in impl/tasks/listing.py (or to its feature's room)"
     )
     with pytest.raises(ColumnBindingError, match="FILTERS' variant_label is no"):
-        check_filters([*FILTERS, "variant_label"], listing.parameters)
+        check_filters([*FILTERS, "variant_label"], listing.parameters, QUALIFIERS)
 
 
 @pytest.mark.process

@@ -6,7 +6,7 @@ without a column stops the app before any statement is built; `python -m
 impl` turns the error into one `refusing to start:` line.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
 from sqlalchemy import Table
@@ -27,12 +27,14 @@ def _add_column(table: Table, name: str) -> str:
     )
 
 
-def _unbound_fields(table: Table, schemas: tuple[type[BaseModel], ...]) -> list[str]:
+def _unbound_fields(
+    table: Table, schemas: tuple[type[BaseModel], ...], held_by: Mapping[str, str]
+) -> list[str]:
     return [
         f"{schema.__name__}.{field}: {_add_column(table, field)}"
         for schema in schemas
         for field in schema.model_fields
-        if field not in table.c
+        if held_by.get(field, field) not in table.c
     ]
 
 
@@ -54,10 +56,17 @@ PAGING = frozenset({"limit", "cursor", "sort"})
 others filters it."""
 
 
-def check_filters(filters: Iterable[str], parameters: Iterable[Parameter]) -> None:
+def check_filters(
+    filters: Iterable[str],
+    parameters: Iterable[Parameter],
+    qualifiers: Mapping[str, str],
+) -> None:
     """Raise FilterBindingError unless every query parameter of listTasks but
-    PAGING has a filter of its name, and every filter a parameter."""
+    PAGING and the qualifiers (a parameter that says how another filter
+    reads its value: `zone` for `due_on`) has a filter of its name, and
+    every filter a parameter."""
     queried = {p.name for p in parameters if p.location == "query"} - PAGING
+    queried -= set(qualifiers)
     named = set(filters)
     problems = [
         f"listTasks' query parameter {name} filters nothing: add"
@@ -74,11 +83,17 @@ def check_filters(filters: Iterable[str], parameters: Iterable[Parameter]) -> No
 
 
 def check_columns(
-    table: Table, *schemas: type[BaseModel], sort_keys: tuple[str, ...] = ()
+    table: Table,
+    *schemas: type[BaseModel],
+    sort_keys: tuple[str, ...] = (),
+    held_by: Mapping[str, str] | None = None,
 ) -> None:
     """Raise ColumnBindingError naming every property and sort key of the
-    contract that has no column (or, for a sort key, no sortable one)."""
-    problems = _unbound_fields(table, schemas) + _unbound_sort_keys(table, sort_keys)
+    contract that has no column (or, for a sort key, no sortable one);
+    `held_by` names the column of a field that lives under another name."""
+    problems = _unbound_fields(table, schemas, held_by or {}) + _unbound_sort_keys(
+        table, sort_keys
+    )
     if problems:
         raise ColumnBindingError(
             "openapi.yaml names what the database cannot hold: " + "; ".join(problems)

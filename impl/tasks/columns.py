@@ -17,9 +17,13 @@ from generated.models import Task, TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.tasks.binding import check_columns
 from impl.tasks.tables import SORT_KEYS, tasks
 
+HELD_BY = {"falls_due": "due"}
+"""A Task field whose column has another name: when a task falls due is the
+column the sort key `due` orders by (impl/tasks/due_dates.py)."""
+
 
 def columns(table: Table, schema: type[BaseModel]) -> list[Column[Any]]:
-    return [table.c[field] for field in schema.model_fields]
+    return [table.c[HELD_BY.get(field, field)] for field in schema.model_fields]
 
 
 def sort_column(sort: TaskSort) -> tuple[Column[Any], bool]:
@@ -27,7 +31,9 @@ def sort_column(sort: TaskSort) -> tuple[Column[Any], bool]:
     return tasks.c[sort.value.removeprefix("-")], sort.value.startswith("-")
 
 
-check_columns(tasks, Task, TaskCreate, TaskUpdate, TaskPatch, sort_keys=SORT_KEYS)
+check_columns(
+    tasks, Task, TaskCreate, TaskUpdate, TaskPatch, sort_keys=SORT_KEYS, held_by=HELD_BY
+)
 
 RETURNED = columns(tasks, Task)
 """What every statement of tasks returns, a list included, first and in the

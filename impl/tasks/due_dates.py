@@ -17,10 +17,16 @@ from sqlalchemy import (
     BindParameter,
     CheckConstraint,
     ColumnElement,
+    Date,
+    DateTime,
     Table,
+    Text,
     and_,
+    bindparam,
+    cast,
     false,
     func,
+    or_,
 )
 
 from impl.problems import Problem, ProblemName, body_errors, shown
@@ -88,9 +94,30 @@ def _overdue(tasks: Table, value: BindParameter[Any]) -> ColumnElement[bool]:
     return func.coalesce(fell_due, false()) == value
 
 
+def _due_on(tasks: Table, value: BindParameter[Any]) -> ColumnElement[bool]:
+    """Due on the day `value` in the zone `zone` names: an all-day task on
+    that date; a timed one from that day's 00:00 there, included, to the
+    next day's, excluded. PostgreSQL reads a local midnight in the zone
+    (`timezone(zone, timestamp)`), both sides of a daylight-saving change."""
+    zone = bindparam(f"filter_{DUE_ON_ZONE}", type_=Text())
+    day = cast(value, Date())
+    starts = func.timezone(zone, cast(day, DateTime()))
+    ends = func.timezone(zone, cast(day + 1, DateTime()))
+    return or_(
+        tasks.c.due_date == day,
+        and_(tasks.c.due_at >= starts, tasks.c.due_at < ends),
+    )
+
+
+DUE_ON_ZONE = "zone"
+
 FILTERS = {
     "due_before": lambda tasks, value: tasks.c.due < value,
     "due_after": lambda tasks, value: tasks.c.due > value,
+    "due_on": _due_on,
     "overdue": _overdue,
 }
 """listTasks' due filters (impl/tasks/statements.py)."""
+QUALIFIERS = {DUE_ON_ZONE: "due_on"}
+"""listTasks' parameters that say how a filter reads its value: `zone` is
+where `due_on`'s day is, and is bound only with it."""

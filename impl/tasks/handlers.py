@@ -13,7 +13,7 @@ in a new task's Location.
 """
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import orjson
@@ -32,6 +32,7 @@ from generated.models import (
     TaskPatch,
     TaskSort,
     TaskUpdate,
+    TimeZone,
 )
 from generated.routes import (
     ClearCompletedTasksHeaders,
@@ -52,7 +53,7 @@ from impl.problems import (
 from impl.tasks import bodies, idempotency, pagination, recurrence, writes
 from impl.tasks.bulk import CLEAR_COMPLETED
 from impl.tasks.columns import sort_column
-from impl.tasks.listing import FILTERS, ListParams, list_statement
+from impl.tasks.listing import ListParams, bound, list_statement
 from impl.tasks.preconditions import etag, none_match, page_etag
 from impl.tasks.statements import (
     CREATE,
@@ -103,23 +104,25 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         sort: TaskSort,
         due_before: AwareDatetime | None,
         due_after: AwareDatetime | None,
+        due_on: date | None,
+        zone: TimeZone,
         overdue: bool | None,
         priority: list[Priority] | None,
         tag: list[str] | None,
         q: str | None,
         if_none_match: str | None,
     ) -> Reply[TaskList, ListTasksHeaders]:
-        # Each filter of listing.FILTERS that is set: every one is a
-        # parameter of this method by its name (listing.py checks at
-        # import that each query parameter but the paging ones has one).
-        given = locals()
-        filters = {name: given[name] for name in FILTERS if given[name] is not None}
+        # Each filter of listing.FILTERS that is set, and its qualifiers:
+        # every one is a parameter of this method by its name (listing.py
+        # checks at import that each query parameter but the paging ones
+        # has one).
+        filters, values = bound(locals())
         key, _ = sort_column(sort)
-        keyset = pagination.Keyset(key, [user_id, sort.value, filters], cursor)
+        keyset = pagination.Keyset(key, [user_id, sort.value, values], cursor)
         params: ListParams = {
             "owner": user_id,
             "limit": limit + 1,
-            "filter": filters,
+            "filter": values,
             **keyset.position,
         }
         statement = list_statement(sort, frozenset(filters), keyset.after)

@@ -51,9 +51,25 @@ FILTERS: dict[str, Filter] = {
 """listTasks' filters: the condition each query parameter adds when it is set,
 on the tasks table and a bind parameter of its name; each feature's from its
 room. The handler passes on every one that is set, by name."""
+QUALIFIERS: dict[str, str] = {**due_dates.QUALIFIERS}
+"""The parameters that say how a filter reads its value, by the filter they
+qualify: bound (`filter_<name>`) only where that filter is set."""
 check_filters(
-    FILTERS, next(o for o in OPERATIONS if o.operation_id == "listTasks").parameters
+    FILTERS,
+    next(o for o in OPERATIONS if o.operation_id == "listTasks").parameters,
+    QUALIFIERS,
 )
+
+
+def bound(given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The filters set among listTasks' parameters (the statement's shape),
+    and the values they bind, their qualifiers' included."""
+    filters = {name: given[name] for name in FILTERS if given[name] is not None}
+    qualified = {
+        name: given[name] for name, filter in QUALIFIERS.items() if filter in filters
+    }
+    return filters, {**filters, **qualified}
+
 
 LIST_TARGET = "page of tasks"
 """Every shape of the list query, as one statement in metrics and traces."""
