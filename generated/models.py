@@ -1,6 +1,6 @@
 # DO NOT EDIT: generated from openapi.yaml by `make generate`.
 # Change the contract (or tools/templates/) and run `make generate` again.
-# openapi.yaml sha256: 9c1a7128849372fad27f9caca07b8679e08ce6807a3e2d14ba959b89e1689171
+# openapi.yaml sha256: cf67139b7dcaf1b7de2c69701190a1b2a47c8295a5a881be127ff0ae0e20aecb
 
 from __future__ import annotations
 

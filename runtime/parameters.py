@@ -10,7 +10,7 @@ Location = Literal["path", "query", "header"]
 class Parameter:
     """Where one parameter of an operation comes from."""
 
-    __slots__ = ("header", "key", "location", "many", "name", "required")
+    __slots__ = ("delimited", "header", "key", "location", "many", "name", "required")
 
     def __init__(
         self,
@@ -20,6 +20,7 @@ class Parameter:
         required: bool,
         *,
         many: bool = False,
+        delimited: bool = False,
     ) -> None:
         self.name = name
         self.location = location
@@ -27,5 +28,7 @@ class Parameter:
         self.required = required
         self.many = many
         """An array in the query, one value per repetition (`tag=a&tag=b`)."""
+        self.delimited = delimited
+        """An array whose values are comma-separated (`sort=a,b`: unexploded)."""
         self.header = key.lower().encode("latin-1")
         """A header parameter's name as `Call.header` looks it up."""

@@ -17,6 +17,11 @@ def sent(parameter: Parameter, call: Call) -> str | list[str] | None:
     if parameter.location == "path":
         return call.path_params.get(parameter.key)
     if parameter.location == "query":
+        if parameter.delimited:
+            # Repetitions are joined: generated clients (openapi-python-client,
+            # openapi-fetch's default) send every array exploded.
+            given = call.query_list(parameter.key)
+            return [value for each in given for value in each.split(",")] or None
         if parameter.many:
             return call.query_list(parameter.key) or None
         return call.query.get(parameter.key)

@@ -107,7 +107,7 @@ def test_the_readmes_python_client_runs_a_full_cycle(
         assert updated.completed is True
 
         page = ops["list_tasks"].sync(
-            "carol", client=client, sort=models.TaskSort.TITLE
+            "carol", client=client, sort=[models.TaskSort.TITLE]
         )
         assert [t.id for t in page.items] == [task.id]
 

@@ -60,8 +60,8 @@ def test_q_reads_the_tasks_words_not_their_text(alice: Api, db: Database) -> Non
     list's condition reads them, never the title or the description: each
     word of q costs a lookup, however long the task."""
     alice.new_task("Buy milk", description="milk " * 1999)
-    bound = list_statement(TaskSort.CREATED_AT, frozenset({"q"}), after=None)(
-        {"owner": alice.user_id, "limit": 51, "filter": {"q": "mil"}}
+    bound = list_statement((TaskSort.CREATED_AT,), frozenset({"q"}), after=None)(
+        {"owner": alice.user_id, "limit": 51, "filter": {"q": "mil"}, "after": {}}
     )
 
     [[plan]] = asyncio.run(

@@ -8,6 +8,7 @@ a column stops the app at startup, naming it and saying what to add where,
 as a missing handler does.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from sqlalchemy import Column, Table
 
 from generated.models import Task, TaskCreate, TaskPatch, TaskSort, TaskUpdate
 from impl.tasks.binding import check_columns
+from impl.tasks.pagination import SortKey
 from impl.tasks.tables import SORT_KEYS, tasks
 
 HELD_BY = {"falls_due": "due"}
@@ -26,9 +28,12 @@ def columns(table: Table, schema: type[BaseModel]) -> list[Column[Any]]:
     return [table.c[HELD_BY.get(field, field)] for field in schema.model_fields]
 
 
-def sort_column(sort: TaskSort) -> tuple[Column[Any], bool]:
-    """The column a sort value orders by, and whether it is descending."""
-    return tasks.c[sort.value.removeprefix("-")], sort.value.startswith("-")
+def sort_columns(sort: Sequence[TaskSort]) -> tuple[SortKey, ...]:
+    """The columns a sort orders by, each with whether it is descending."""
+    return tuple(
+        (tasks.c[key.value.removeprefix("-")], key.value.startswith("-"))
+        for key in sort
+    )
 
 
 check_columns(

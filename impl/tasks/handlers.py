@@ -52,7 +52,7 @@ from impl.problems import (
 )
 from impl.tasks import bodies, idempotency, pagination, recurrence, writes
 from impl.tasks.bulk import CLEAR_COMPLETED
-from impl.tasks.columns import sort_column
+from impl.tasks.columns import sort_columns
 from impl.tasks.listing import ListParams, bound, list_statement
 from impl.tasks.preconditions import etag, none_match, page_etag
 from impl.tasks.statements import (
@@ -101,7 +101,7 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         limit: int,
         cursor: str | None,
         completed: bool | None,
-        sort: TaskSort,
+        sort: list[TaskSort],
         due_before: AwareDatetime | None,
         due_after: AwareDatetime | None,
         due_on: date | None,
@@ -117,15 +117,18 @@ class TaskHandlers(routes.Handlers[RequestContext, PublicContext]):
         # checks at import that each query parameter but the paging ones
         # has one).
         filters, values = bound(locals())
-        key, _ = sort_column(sort)
-        keyset = pagination.Keyset(key, [user_id, sort.value, values], cursor)
+        keys = sort_columns(sort)
+        # A one-key sort's scope is as it was before sorts had several keys,
+        # so that a cursor stays valid across that upgrade's rolling restart.
+        scope = [user_id, ",".join(key.value for key in sort), values]
+        keyset = pagination.Keyset(keys, scope, cursor)
         params: ListParams = {
             "owner": user_id,
             "limit": limit + 1,
             "filter": values,
-            **keyset.position,
+            "after": keyset.position,
         }
-        statement = list_statement(sort, frozenset(filters), keyset.after)
+        statement = list_statement(tuple(sort), frozenset(filters), keyset.after)
         rows = await ctx.db.fetch(statement(params))
         body = bodies.page_json(rows[:limit], keyset.next_cursor(rows, limit))
         page = page_etag(body)

@@ -7,8 +7,8 @@ parameter but the paging ones has one, and that every one is a parameter.
 """
 
 from collections.abc import Callable
-from functools import cache
-from typing import Any, Required
+from functools import lru_cache
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     BindParameter,
@@ -26,17 +26,19 @@ from generated.routes import OPERATIONS
 from impl.db.statements import Statement, compile_statement
 from impl.tasks import due_dates, pagination, search, tags
 from impl.tasks.binding import check_filters
-from impl.tasks.columns import RETURNED, sort_column
+from impl.tasks.columns import RETURNED, sort_columns
 from impl.tasks.statements import OWNER
 from impl.tasks.tables import tasks
 
 
-class ListParams(pagination.Position, total=False):
-    owner: Required[str]
-    limit: Required[int]
+class ListParams(TypedDict):
+    owner: str
+    limit: int
     """The rows read: one more than the page, to tell whether one follows."""
-    filter: Required[dict[str, Any]]
+    filter: dict[str, Any]
     """Each filter that is set, by name: the binds `filter_<name>`."""
+    after: dict[str, Any]
+    """Where the page starts (pagination.Keyset.position)."""
 
 
 Filter = Callable[[Table, BindParameter[Any]], ColumnElement[bool]]
@@ -75,14 +77,16 @@ LIST_TARGET = "page of tasks"
 """Every shape of the list query, as one statement in metrics and traces."""
 
 
-@cache
+@lru_cache(maxsize=4096)
 def list_statement(
-    sort: TaskSort, filters: frozenset[str], after: pagination.After
+    sort: tuple[TaskSort, ...], filters: frozenset[str], after: pagination.After
 ) -> Statement[ListParams]:
     """The list query of one shape (sort, filters set, where it starts): the
-    page's tasks, in order, and the one after them if there is one."""
+    page's tasks, in order, and the one after them if there is one. The
+    shapes a client can ask for are many (sorts of up to three keys, any
+    filters, the cursor's NULLs): the cache keeps the ones in use."""
     return compile_statement(
-        _page_rows(sort, filters, after),
+        _page_rows(sort_columns(sort), filters, after),
         ListParams,
         idempotent=True,
         operation="SELECT",
@@ -91,13 +95,16 @@ def list_statement(
 
 
 def _page_rows(
-    sort: TaskSort, filters: frozenset[str], after: pagination.After
+    keys: tuple[pagination.SortKey, ...],
+    filters: frozenset[str],
+    after: pagination.After,
 ) -> Select[Any]:
     """The rows of a page and the one after it, in order."""
-    key, descending = sort_column(sort)
-    # The sort key comes after the Task's fields when it is not one of them
+    # A sort key comes after the Task's fields when it is not one of them
     # (`due`): the next page's cursor holds it.
-    extra = [] if any(c is key for c in RETURNED) else [key]
+    extra = list(
+        {k.name: k for k, _ in keys if not any(c is k for c in RETURNED)}.values()
+    )
     statement = select(*RETURNED, *extra).where(
         tasks.c.user_id == OWNER,
         *(
@@ -105,19 +112,27 @@ def _page_rows(
             for name in sorted(filters)
         ),
     )
-    order = (key.desc(), tasks.c.id.desc()) if descending else (key, tasks.c.id)
+    order = _in_order([(k, d) for k, d in keys] + [(tasks.c.id, keys[0][1])])
     limit: BindParameter[int] = bindparam("limit")
     if after is None:
         return statement.order_by(*order).limit(limit)
     ranges = [
         statement.where(condition).order_by(*order).limit(limit)
-        for condition in pagination.after(
-            key, tasks.c.id, descending=descending, at_null=after == "null"
-        )
+        for condition in pagination.after(keys, tasks.c.id, after)
     ]
     if len(ranges) == 1:
         return ranges[0]
     merged = union_all(*ranges).subquery("merged")
-    keys = (merged.c[key.name], merged.c.id)
-    in_order = tuple(c.desc() for c in keys) if descending else keys
-    return select(*merged.c).order_by(*in_order).limit(limit)
+    return (
+        select(*merged.c)
+        .order_by(
+            *_in_order(
+                [(merged.c[k.name], d) for k, d in keys] + [(merged.c.id, keys[0][1])]
+            )
+        )
+        .limit(limit)
+    )
+
+
+def _in_order(keys: list[tuple[Any, bool]]) -> list[Any]:
+    return [column.desc() if descending else column for column, descending in keys]

@@ -1,11 +1,11 @@
 """Keyset pages on any sort key, and the opaque cursors that lead to them.
 
 Order, as the contract's TaskSort states it: PostgreSQL's own, so one index
-on (user_id, key, id) serves both directions. Ascending, a key's NULLs come
-after every value; descending, before them. Ties are broken by id, in the
-sort's direction.
+on (user_id, key, id) serves both directions of a single key. Ascending, a
+key's NULLs come after every value; descending, before them. Ties left by
+every key are broken by id, in the first key's direction.
 
-A cursor holds the sort key and id of the last task on a page, and a digest
+A cursor holds the sort keys and id of the last task on a page, and a digest
 that binds it to the list it came from (the user, the sort, the filters). A
 cursor that was altered, or that comes from another list, is refused with
 400. The digest is an integrity check, not a secret: every query filters by
@@ -21,19 +21,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any, Literal, TypedDict
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, ColumnElement, and_, bindparam, tuple_
+from sqlalchemy import Column, ColumnElement, and_, bindparam, or_, tuple_
 
 from impl.db.statements import Record
 from impl.problems import InvalidCursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DIGEST_BYTES = 12
-
-AFTER_VALUE = "after_value"
-AFTER_ID = "after_id"
 
 
 class UnsortableColumn(TypeError):
@@ -133,35 +130,63 @@ def opened(scope: str, token: str) -> bytes:
     return payload
 
 
-def encode(scope: str, column: Column[Any], value: Any, task_id: str) -> str:
-    """The cursor of a position: a row's sort value and its id, as the row
+SortKey = tuple[Column[Any], bool]
+"""A sort key's column, and whether it is descending."""
+
+
+def encode(
+    scope: str, keys: Sequence[SortKey], values: Sequence[Any], task_id: str
+) -> str:
+    """The cursor of a position: a row's sort values and its id, as the row
     holds them."""
-    to_json, _ = codec(column)
-    position = [None if value is None else to_json(value), UUID(task_id).hex]
+    position = [
+        None if value is None else codec(column)[0](value)
+        for (column, _), value in zip(keys, values, strict=True)
+    ]
+    position.append(UUID(task_id).hex)
     return sealed(scope, json.dumps(position, separators=(",", ":")).encode())
 
 
-def decode(scope: str, column: Column[Any], cursor: str) -> tuple[Any, UUID]:
-    """The (sort value, id) a cursor of this list names, or InvalidCursor."""
-    _, from_json = codec(column)
+def decode(scope: str, keys: Sequence[SortKey], cursor: str) -> tuple[list[Any], UUID]:
+    """The (sort values, id) a cursor of this list names, or InvalidCursor."""
     try:
-        value, task_id = json.loads(opened(scope, cursor))
-        return (None if value is None else from_json(value)), UUID(hex=task_id)
+        *raw, task_id = json.loads(opened(scope, cursor))
+        values = [
+            None if value is None else codec(column)[1](value)
+            for (column, _), value in zip(keys, raw, strict=True)
+        ]
+        return values, UUID(hex=task_id)
     except (ValueError, TypeError, OverflowError):
         raise InvalidCursor from None
 
 
+AFTER = "after"
+"""The list statement's parameter that holds where a page starts: its binds
+are `after_<i>`, the cursor's value of the sort's key at i, and `after_id`."""
+AFTER_ID = f"{AFTER}_id"
+
+
+def value_name(index: int) -> str:
+    """The bind of the cursor's value of the sort's key at `index`."""
+    return f"{AFTER}_{index}"
+
+
 def after(
-    key: Column[Any], tiebreak: Column[Any], *, descending: bool, at_null: bool
+    keys: Sequence[SortKey], tiebreak: Column[Any], nulls: tuple[bool, ...]
 ) -> list[ColumnElement[bool]]:
     """The rows after a cursor, as one condition per index range, in order.
 
     Each range is an index scan in the sort's order; more than one is a
-    UNION ALL whose ranges PostgreSQL merges without sorting. `at_null` says
-    whether the cursor's key is NULL (bound as AFTER_VALUE otherwise).
+    UNION ALL whose ranges PostgreSQL merges without sorting. `nulls` says
+    which of the cursor's values are NULL (each other is bound as
+    `value_name(i)`). Ties are broken by `tiebreak` in the first key's
+    direction.
     """
-    value = bindparam(AFTER_VALUE, type_=key.type)
     last = bindparam(AFTER_ID, type_=tiebreak.type)
+    if len(keys) > 1:
+        return [_after_keys(keys, tiebreak, nulls)]
+    [(key, descending)], [at_null] = keys, nulls
+    value = bindparam(value_name(0), type_=key.type)
     if at_null:
         # Among the NULLs: the rest of them, then (descending) every value.
         among_nulls = and_(
@@ -176,16 +201,41 @@ def after(
     return [position > bound, key.is_(None)] if key.nullable else [position > bound]
 
 
-After = Literal["value", "null"] | None
-"""Where a page starts: at the first task, or after a cursor's sort value
-(or after one whose sort value is NULL)."""
+def _after_keys(
+    keys: Sequence[SortKey], tiebreak: Column[Any], nulls: tuple[bool, ...]
+) -> ColumnElement[bool]:
+    """After a cursor in an order of several keys, whose directions differ:
+    no row comparison states it, so it is spelled out. A row is after the
+    cursor where it ties on the first keys and is beyond on the next; it
+    is beyond on the tiebreak where it ties on all of them."""
+    ties: list[ColumnElement[bool]] = []
+    either: list[ColumnElement[bool]] = []
+    for index, ((key, descending), at_null) in enumerate(zip(keys, nulls, strict=True)):
+        value = bindparam(value_name(index), type_=key.type)
+        beyond = _beyond(key, value, descending=descending, at_null=at_null)
+        if beyond is not None:
+            either.append(and_(*ties, beyond))
+        ties.append(key.is_(None) if at_null else key == value)
+    last = bindparam(AFTER_ID, type_=tiebreak.type)
+    either.append(and_(*ties, tiebreak < last if keys[0][1] else tiebreak > last))
+    return or_(*either)
 
 
-class Position(TypedDict, total=False):
-    """Where a page starts, as the list statement binds it (`after`)."""
+def _beyond(
+    key: Column[Any], value: Any, *, descending: bool, at_null: bool
+) -> ColumnElement[bool] | None:
+    """A key's values after the cursor's (NULLs last ascending, first
+    descending); None where none is."""
+    if descending:
+        return key.is_not(None) if at_null else key < value
+    if at_null:
+        return None
+    return or_(key > value, key.is_(None)) if key.nullable else key > value
 
-    after_value: Any
-    after_id: UUID
+
+After = tuple[bool, ...] | None
+"""Where a page starts: at the first task (None), or after a cursor, with
+which of its sort values are NULL."""
 
 
 class Keyset:
@@ -196,25 +246,32 @@ class Keyset:
     user, the sort and the filters set.
     """
 
-    __slots__ = ("after", "key", "position", "scope")
+    __slots__ = ("after", "keys", "position", "scope")
 
     def __init__(
-        self, key: Column[Any], scope: Sequence[object], cursor: str | None
+        self, keys: Sequence[SortKey], scope: Sequence[object], cursor: str | None
     ) -> None:
-        self.key = key
+        self.keys = keys
         self.scope = json.dumps(scope, sort_keys=True, default=str)
         self.after: After = None
-        self.position: Position = {}
+        self.position: dict[str, Any] = {}
+        """The `after` parameter's fields (`value_name`, AFTER_ID)."""
         if cursor is not None:
-            value, task_id = decode(self.scope, key, cursor)
-            self.after = "null" if value is None else "value"
-            self.position = {"after_value": value, "after_id": task_id}
+            values, task_id = decode(self.scope, keys, cursor)
+            self.after = tuple(value is None for value in values)
+            self.position = {
+                str(index): value
+                for index, value in enumerate(values)
+                if value is not None
+            }
+            self.position["id"] = task_id
 
     def next_cursor(self, rows: Sequence[Record], size: int) -> str | None:
         """The next page's cursor (None on the last page), from the list
         statement's rows: a page of `size` tasks, and one more if any
-        follows. It holds the sort key and id of the page's last task."""
+        follows. It holds the sort keys and id of the page's last task."""
         if len(rows) <= size:
             return None
         last = rows[size - 1]
-        return encode(self.scope, self.key, last[self.key.name], last["id"])
+        values = [last[column.name] for column, _ in self.keys]
+        return encode(self.scope, self.keys, values, last["id"])

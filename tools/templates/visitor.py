@@ -43,6 +43,8 @@ CONSTRAINTS = {
     "exclusiveMinimum": "gt",
     "exclusiveMaximum": "lt",
 }
+# An array's bounds, as a list's constraints (pydantic's length bounds).
+ITEMS = {"minItems": "minLength", "maxItems": "maxLength"}
 # FastAPI's order: the path's parameters, then the query's, then headers.
 LOCATIONS = ("path", "query", "header")
 
@@ -82,14 +84,15 @@ def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     parameter = resolve(spec, raw)
     schema = resolve(spec, parameter["schema"])
     many = schema["type"] == "array"
+    # OpenAPI's default for the query is form style, exploded (`tag=a&tag=b`);
+    # unexploded, the values are comma-separated in one (`sort=a,b`).
+    delimited = many and parameter.get("explode", True) is False
     if many:
-        # A repeated query parameter (`tag=a&tag=b`, form style, exploded).
         items, base = _scalar_type(spec, schema["items"])
-        python_type = f"list[{items}]"
-        if "maxItems" in schema:
-            python_type = (
-                f"Annotated[{python_type}, Field(max_length={schema['maxItems']!r})]"
-            )
+        python_type = _annotated(
+            f"list[{items}]",
+            {ITEMS[key]: value for key, value in schema.items() if key in ITEMS},
+        )
     else:
         python_type, base = _scalar_type(spec, parameter["schema"])
     name = parameter["name"]
@@ -109,6 +112,7 @@ def describe(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
         "location": parameter["in"],
         "required": required,
         "many": many,
+        "delimited": delimited,
         "base": base,
         "type": plain,
         "default": default,
@@ -225,6 +229,8 @@ def describe_operation(
 
 
 def _default(python_type: str, value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{', '.join(_default(python_type, item) for item in value)}]"
     if python_type[0].isupper() and isinstance(value, str):
         return f"{python_type}({value!r})"
     return repr(value)
