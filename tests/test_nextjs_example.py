@@ -142,7 +142,7 @@ def test_the_example_runs_in_a_browser(
             os.killpg(app.pid, signal.SIGTERM)
             app.wait(timeout=20)
     steps = [line for line in report.splitlines() if line.startswith("ok ")]
-    assert len(steps) == 13, report
+    assert len(steps) == 18, report
 
 
 SNIPPET = re.compile(r"```(?:ts|tsx)\n(// (examples/nextjs/\S+):.*?)```", re.S)

@@ -20,6 +20,7 @@ from typing import Any, TextIO, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from impl.http.fields import append_fields
 from impl.tracing import current_ids
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -59,11 +60,7 @@ class RequestIds:
 
         async def identified(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers")
-                if type(headers) is list:
-                    headers.append(header)
-                else:
-                    message["headers"] = [*(headers or ()), header]
+                append_fields(message, (header,))
             await send(message)
 
         try:

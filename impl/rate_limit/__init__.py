@@ -38,6 +38,7 @@ from redis.backoff import NoBackoff
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl import metrics
+from impl.http.fields import Field, append_fields
 from impl.problems import Problem, ProblemName
 from impl.rate_limit.storages import LocalStorage, PipelinedRedisStorage
 from impl.settings import Settings
@@ -84,7 +85,7 @@ class RateLimited(Problem):
         )
 
 
-Fields = list[tuple[bytes, bytes]]
+Fields = list[Field]
 """Response header fields, as ASGI has them."""
 
 FIELDS_STATE = "rate_limit_fields"
@@ -110,7 +111,7 @@ class RateLimitFields:
             if message["type"] == "http.response.start":
                 fields = scope.get("state", {}).get(FIELDS_STATE)
                 if fields:
-                    message["headers"] = [*message.get("headers", ()), *fields]
+                    append_fields(message, fields)
             await send(message)
 
         await self.app(scope, receive, counted)

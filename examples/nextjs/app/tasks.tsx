@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { components } from "../lib/api.d";
+import type { components, paths } from "../lib/api.d";
 import { MERGE_PATCH, type Problem, type Task, forgetToken, todoApi } from "../lib/api";
 import { authClient } from "../lib/auth-client";
 import { type Reminder, type SyncPage, followEvents } from "../lib/events";
@@ -37,12 +37,48 @@ function SignIn() {
 
 type Priority = components["schemas"]["Priority"];
 type TagCount = components["schemas"]["TagCount"];
+type ListQuery = NonNullable<paths["/api/{user_id}/tasks"]["get"]["parameters"]["query"]>;
 const PRIORITIES: Priority[] = ["none", "low", "medium", "high"];
+const WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"] as const;
+type View = "all" | "today" | "overdue";
+
+// The browser's own zone: the user's, for dates, times and "today".
+const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone as Task["time_zone"];
 
 function due(task: Task): string {
   if (task.due_date) return `due ${task.due_date}`;
-  if (task.due_at) return `due ${new Date(task.due_at).toLocaleString()}`;
-  return "";
+  if (!task.due_at) return "";
+  // A timed task shows its wall time in its own zone.
+  const shown = new Date(task.due_at).toLocaleString("en-US", {
+    timeZone: task.time_zone,
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+  });
+  return `due ${shown}`;
+}
+
+// The next `weekday` at `time` (HH:MM), here; a week on if that is past.
+// Date's setDate keeps the wall time across a DST change.
+function nextWeekday(weekday: string, time: string): Date {
+  const [hours, minutes] = time.split(":").map(Number);
+  const at = new Date();
+  at.setHours(hours, minutes, 0, 0);
+  at.setDate(at.getDate() + ((WEEKDAYS.indexOf(weekday as never) - at.getDay() + 7) % 7));
+  if (at <= new Date()) at.setDate(at.getDate() + 7);
+  return at;
+}
+
+// What a view lists: Today is the day as the user sees it (due_on in their
+// zone), both it and Overdue soonest first, the more important first.
+function viewQuery(view: View): ListQuery {
+  if (view === "today") {
+    return { due_on: new Date().toLocaleDateString("en-CA"), zone: zone(), sort: ["due", "-priority"] };
+  }
+  if (view === "overdue") return { overdue: true, sort: ["due", "-priority"] };
+  return {};
 }
 
 export function Tasks({ apiUrl }: { apiUrl: string }) {
@@ -52,24 +88,50 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
   const [tags, setTags] = useState<TagCount[]>([]);
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState<string | null>(null);
+  const [view, setView] = useState<View>("all");
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState("");
   const [reminders, setReminders] = useState<Reminder[]>([]);
+  const [notice, setNotice] = useState("");
   const userId = session.data?.user.id;
+
+  const query = useMemo(
+    (): ListQuery => ({
+      ...viewQuery(view),
+      ...(search.trim() ? { q: search } : {}),
+      ...(tag ? { tag: [tag] } : {}),
+    }),
+    [view, search, tag],
+  );
 
   const load = useCallback(async () => {
     if (!userId) return;
-    const query = {
-      ...(search.trim() ? { q: search } : {}),
-      ...(tag ? { tag: [tag] } : {}),
-    };
     const [listed, counted] = await Promise.all([
       api.GET("/api/{user_id}/tasks", { params: { path: { user_id: userId }, query } }),
       api.GET("/api/{user_id}/tags", { params: { path: { user_id: userId } } }),
     ]);
     setError(describe(listed.error ?? counted.error));
-    if (listed.data) setTasks(listed.data.items);
+    if (listed.data) {
+      setTasks(listed.data.items);
+      setNext(listed.data.next_cursor ?? null);
+    }
     if (counted.data) setTags(counted.data.items);
-  }, [api, userId, search, tag]);
+  }, [api, userId, query]);
+
+  // The next page, after the ones shown: the cursor keeps its place however
+  // the tasks before it change meanwhile.
+  const more = async () => {
+    if (!userId || !next) return;
+    const listed = await api.GET("/api/{user_id}/tasks", {
+      params: { path: { user_id: userId }, query: { ...query, cursor: next } },
+    });
+    setError(describe(listed.error));
+    if (listed.data) {
+      const page = listed.data;
+      setTasks((current) => [...current, ...page.items.filter((t) => !current.some((c) => c.id === t.id))]);
+      setNext(page.next_cursor ?? null);
+    }
+  };
 
   const loadTags = useCallback(async () => {
     if (!userId) return;
@@ -89,7 +151,7 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
     load,
     loadTags,
     shown: new Set(tasks.map((t) => t.id)),
-    filtered: Boolean(search.trim() || tag),
+    filtered: Boolean(search.trim() || tag || view !== "all"),
   };
   useEffect(() => {
     if (!userId) return;
@@ -125,20 +187,32 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
     const form = event.currentTarget;
     const fields = new FormData(form);
     const dueDate = String(fields.get("due_date") ?? "");
+    const dueAt = String(fields.get("due_at") ?? "");
+    const weekday = String(fields.get("weekday") ?? "");
     const remindAt = String(fields.get("remind_at") ?? "");
+    // Every week on a chosen day, at a chosen time here; or a date (every
+    // week on its weekday when "weekly" is ticked); or a time.
+    const weeklyAt = weekday ? nextWeekday(weekday, String(fields.get("at") || "09:00")) : null;
     const { data, error } = await api.POST("/api/{user_id}/tasks", {
       params: { path: { user_id: userId } },
       body: {
         title: String(fields.get("title")),
-        due_date: dueDate || null,
-        // The browser's own zone: a date is due at the end of that day there.
-        time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone as Task["time_zone"],
+        due_date: weeklyAt ? null : dueDate || null,
+        // A local date and time, in this browser's zone.
+        due_at: weeklyAt?.toISOString() ?? (dueAt ? new Date(dueAt).toISOString() : null),
+        // The browser's own zone: a date is due at the end of that day there,
+        // and a weekly rule keeps its wall time there across DST.
+        time_zone: zone(),
         priority: (fields.get("priority") ?? "none") as Priority,
         tags: String(fields.get("tags") ?? "")
           .split(",")
           .map((t) => t.trim())
           .filter((t, i, all) => t && all.indexOf(t) === i),
-        recurrence: fields.get("weekly") && dueDate ? "FREQ=WEEKLY" : null,
+        recurrence: weeklyAt
+          ? `FREQ=WEEKLY;BYDAY=${weekday}`
+          : fields.get("weekly") && dueDate
+            ? "FREQ=WEEKLY"
+            : null,
         // A local date and time, in this browser's zone.
         remind_at: remindAt ? new Date(remindAt).toISOString() : null,
       },
@@ -150,14 +224,26 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
     }
   };
 
+  // A 412: the task changed elsewhere since this page read it (another
+  // device, before this page's stream said so). Nothing was written: show
+  // the task as it is now and let the user decide again.
+  const changedElsewhere = async (task: Task) => {
+    const { data } = await api.GET("/api/{user_id}/tasks/{task_id}", { params: path(task) });
+    setTasks((current) =>
+      data ? current.map((t) => (t.id === data.id ? data : t)) : current.filter((t) => t.id !== task.id),
+    );
+    setError(`"${task.title}" was changed elsewhere; this is it now. Nothing was saved: try again.`);
+  };
+
   // Straight from the list: the item's version is its ETag, so no GET first.
   // Completing a recurring task creates its next occurrence: list again.
   const toggle = async (task: Task) => {
-    const { data, error } = await api.PATCH("/api/{user_id}/tasks/{task_id}", {
+    const { data, error, response } = await api.PATCH("/api/{user_id}/tasks/{task_id}", {
       params: { ...path(task), header: { "If-Match": `"${task.version}"` } },
       headers: MERGE_PATCH,
       body: { completed: !task.completed },
     });
+    if (response.status === 412) return changedElsewhere(task);
     setError(describe(error));
     if (data?.next_occurrence && !task.next_occurrence) {
       await load();
@@ -167,11 +253,24 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
   };
 
   const remove = async (task: Task) => {
-    const { error } = await api.DELETE("/api/{user_id}/tasks/{task_id}", {
+    const { error, response } = await api.DELETE("/api/{user_id}/tasks/{task_id}", {
       params: { ...path(task), header: { "If-Match": `"${task.version}"` } },
     });
+    if (response.status === 412) return changedElsewhere(task);
     setError(describe(error));
     if (!error) setTasks((current) => current.filter((t) => t.id !== task.id));
+  };
+
+  // One request, whatever the number: completed=true says it is meant.
+  const clearCompleted = async () => {
+    const { data, error } = await api.DELETE("/api/{user_id}/tasks", {
+      params: { path: { user_id: userId }, query: { completed: true } },
+    });
+    setError(describe(error));
+    if (data) {
+      setNotice(`Cleared ${data.deleted} completed`);
+      await load();
+    }
   };
 
   const signOut = async () => {
@@ -201,9 +300,19 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
           ))}
         </select>
         <input name="tags" placeholder="tags, comma separated" />
+        <input name="due_at" type="datetime-local" aria-label="Due at" />
         <label>
           <input name="weekly" type="checkbox" /> weekly
         </label>
+        <select name="weekday" aria-label="Every week on" defaultValue="">
+          <option value="">no weekly day</option>
+          {WEEKDAYS.map((day) => (
+            <option key={day} value={day}>
+              {day}
+            </option>
+          ))}
+        </select>
+        <input name="at" type="time" aria-label="At" />
         <input name="remind_at" type="datetime-local" step="1" aria-label="Remind at" />
         <button type="submit">Add</button>
       </form>
@@ -214,6 +323,15 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
         value={search}
         onChange={(event) => setSearch(event.target.value)}
       />
+      <nav>
+        {(["all", "today", "overdue"] as const).map((v) => (
+          <button key={v} data-testid="view" aria-pressed={view === v} onClick={() => setView(v)}>
+            {v === "all" ? "All" : v === "today" ? "Today" : "Overdue"}
+          </button>
+        ))}{" "}
+        <button onClick={clearCompleted}>Clear completed</button>
+        <span data-testid="notice">{notice}</span>
+      </nav>
       <nav>
         {tags.map((t) => (
           <button
@@ -243,6 +361,7 @@ export function Tasks({ apiUrl }: { apiUrl: string }) {
           </li>
         ))}
       </ul>
+      {next ? <button onClick={more}>More</button> : null}
       <p data-testid="error">{error}</p>
     </main>
   );

@@ -12,8 +12,8 @@ const OTHER_USERS = "https://todo-api.example/problems/other-users-tasks";
 
 const browser = await chromium.launch({ executablePath: CHROMIUM });
 
-async function signUp(name) {
-  const context = await browser.newContext();
+async function signUp(name, options = {}) {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   const traffic = [];
   page.on("response", (response) =>
@@ -37,6 +37,58 @@ function step(name) {
 
 async function readError(page) {
   return (await page.getByTestId("error").last().textContent()) ?? "";
+}
+
+// Tasks made through the API from the app's origin, with its tokens, as
+// another device would; on a page of the app's that is not the list, so
+// that no stream of the user's is open meanwhile.
+async function createThroughApi(page, bodies) {
+  return page.evaluate(
+    async ({ api, bodies }) => {
+      const statuses = [];
+      for (const body of bodies) {
+        const { token } = await (await fetch("/api/auth/token")).json();
+        const { sub } = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+        const response = await fetch(`${api}/api/${sub}/tasks`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        statuses.push(response.status);
+      }
+      return statuses;
+    },
+    { api: API_URL, bodies },
+  );
+}
+
+// A task's details as shown, with the narrow no-break space some ICU
+// versions put before AM and PM made a space.
+async function details(task) {
+  return ((await task.getByTestId("details").textContent()) ?? "").replace(/\u202f/g, " ");
+}
+
+// A local date in the page's zone, `days` from today, as YYYY-MM-DD.
+async function localDate(page, days) {
+  return page.evaluate((days) => {
+    const at = new Date();
+    at.setDate(at.getDate() + days);
+    return at.toLocaleDateString("en-CA");
+  }, days);
+}
+
+async function add(page, title, fields = {}) {
+  await page.fill('input[name="title"]', title);
+  for (const [name, value] of Object.entries(fields)) {
+    if (name === "priority" || name === "weekday") await page.selectOption(`select[name="${name}"]`, value);
+    else await page.fill(`input[name="${name}"]`, value);
+  }
+  await page.click('button:text("Add")');
+  await page.getByTestId("task").filter({ hasText: title }).first().waitFor();
+}
+
+async function titles(page) {
+  return page.getByTestId("task").locator("span").allTextContents();
 }
 
 try {
@@ -175,6 +227,91 @@ try {
   assert.equal(await reminder.count(), 1);
   step("a reminder set a few seconds ahead showed once, on both pages");
   await device.close();
+
+  // A user in Los Angeles, as the browser's zone says.
+  const carol = await signUp("carol", { timezoneId: "America/Los_Angeles" });
+  const list = carol.page.getByTestId("task");
+  await carol.page.goto(`${APP_URL}/api/auth/ok`);
+  const fillers = Array.from({ length: 51 }, (_, n) => ({
+    title: `Filler ${String(n).padStart(2, "0")}`,
+    completed: n < 11,
+  }));
+  assert.deepEqual(await createThroughApi(carol.page, fillers), fillers.map(() => 201));
+  await carol.page.goto(APP_URL);
+  await list.nth(49).waitFor();
+  assert.equal(await list.count(), 50);
+  await carol.page.click('button:text("More")');
+  await list.nth(50).waitFor();
+  assert.equal(await list.count(), 51);
+  assert.equal(await carol.page.locator('button:text("More")').count(), 0);
+  step("paged beyond the first 50 with More, each task once");
+
+  await carol.page.click('button:text("Clear completed")');
+  await carol.page.getByTestId("notice").filter({ hasText: "Cleared 11 completed" }).waitFor();
+  await list.nth(40).waitFor({ state: "detached" });
+  assert.equal(await list.count(), 40);
+  assert.equal(await list.locator("input:checked").count(), 0);
+  step("cleared the completed tasks in one request");
+
+  await add(carol.page, "Call mom", { due_at: "2030-12-24T18:00" });
+  assert.equal(await details(list.filter({ hasText: "Call mom" })), "due Tue, Dec 24, 6:00 PM");
+  // A weekday three days off, so that the chore is never due in the views below.
+  const day = await carol.page.evaluate(() => {
+    const at = new Date();
+    at.setDate(at.getDate() + 3);
+    return at.getDay();
+  });
+  const [rule, shown] = [["SU", "MO", "TU", "WE", "TH", "FR", "SA"][day], ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][day]];
+  const weekly = new RegExp(`^due ${shown}, \\w+ \\d+, 7:30 AM · repeats$`);
+  await add(carol.page, "Gym", { weekday: rule, at: "07:30" });
+  const gym = list.filter({ hasText: "Gym" });
+  assert.match(await details(gym), weekly);
+  await gym.locator('input[type="checkbox"]').click();
+  await gym.nth(1).waitFor();
+  const [first, second] = await Promise.all([0, 1].map((n) => details(gym.nth(n))));
+  assert.notEqual(first, second);
+  assert.match(first, weekly);
+  step("a timed task and a weekly rule on a chosen weekday and time, in the user's zone");
+
+  const [yesterday, today, tomorrow] = await Promise.all([-1, 0, 1].map((d) => localDate(carol.page, d)));
+  await add(carol.page, "Today all day", { due_date: today });
+  await add(carol.page, "Today late", { due_at: `${today}T23:59` });
+  await add(carol.page, "Today midnight", { due_at: `${today}T00:00` });
+  await add(carol.page, "Tomorrow midnight", { due_at: `${tomorrow}T00:00` });
+  await add(carol.page, "Late bill", { due_date: yesterday, priority: "high" });
+  await carol.page.getByTestId("view").filter({ hasText: "Today" }).click();
+  await list.filter({ hasText: "Filler" }).first().waitFor({ state: "detached" });
+  assert.deepEqual(await titles(carol.page), ["Today midnight", "Today late", "Today all day"]);
+  await carol.page.getByTestId("view").filter({ hasText: "Overdue" }).click();
+  await list.filter({ hasText: "Today late" }).waitFor({ state: "detached" });
+  // Both fell due at 00:00 today: the more important first.
+  assert.deepEqual(await titles(carol.page), ["Late bill", "Today midnight"]);
+  await carol.page.getByTestId("view").filter({ hasText: "All" }).click();
+  await list.filter({ hasText: "Filler" }).first().waitFor();
+  step("Today and Overdue, as the user's day, soonest and then most important first");
+
+  // The page's stream keeps its versions current, so a stale one is made
+  // here: the PATCH goes out with a version the task no longer has, as
+  // one would from a page that had not yet heard of a change elsewhere.
+  const bill = list.filter({ hasText: "Late bill" });
+  const stale = (url) => url.pathname.includes("/tasks/");
+  await carol.page.route(stale, (route) =>
+    route.request().method() === "PATCH"
+      ? route.continue({ headers: { ...route.request().headers(), "if-match": '"999"' } })
+      : route.continue(),
+  );
+  await bill.locator('input[type="checkbox"]').click();
+  await carol.page.getByTestId("error").filter({ hasText: "was changed elsewhere" }).waitFor();
+  await carol.page.unroute(stale);
+  assert.equal(await bill.locator("input").isChecked(), false);
+  await bill.locator('input[type="checkbox"]').click();
+  await carol.page.waitForFunction(() =>
+    [...document.querySelectorAll("li")].some(
+      (li) => li.textContent.includes("Late bill") && li.querySelector("input:checked"),
+    ),
+  );
+  assert.equal(await readError(carol.page), "");
+  step("a 412 showed the task as it is and saved nothing; the next try saved");
 
   const crossing = await bob.page.evaluate(
     async ({ api, owner }) => {

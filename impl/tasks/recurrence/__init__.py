@@ -19,6 +19,7 @@ completion that runs it (completion.py).
 """
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint
 
+from generated.models import TaskCreate
 from impl.problems import Problem, ProblemName, body_errors, shown
 from impl.tasks.recurrence.instances import HORIZON_YEARS, next_day, rule_of
 
@@ -78,9 +80,24 @@ class RecurrenceNeverOccurs(Problem):
 CONSTRAINT_PROBLEMS = {RECURRENCE_NEEDS_DUE: RecurrenceNeedsDue}
 """The problem each of the room's constraints answers for (impl/http/errors.py)."""
 
-PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYMONTHDAY", "BYDAY")
+
+def _pattern(field: str) -> str:
+    [pattern] = [
+        str(rule.pattern)
+        for rule in TaskCreate.model_fields[field].metadata
+        if getattr(rule, "pattern", None)
+    ]
+    return pattern
+
+
+PARTS = tuple(dict.fromkeys(re.findall(r"([A-Z]+)=", _pattern("recurrence"))))
 """The rule's parts, in the order the contract's pattern takes them."""
 ALLOWED = "FREQ, INTERVAL, COUNT or UNTIL, BYMONTH, BYMONTHDAY, BYDAY"
+if tuple(re.findall(r"[A-Z]+", ALLOWED)) != PARTS:
+    raise RuntimeError(
+        f"openapi.yaml's Recurrence pattern takes the parts {', '.join(PARTS)}:"
+        f" say so in ALLOWED, in impl/tasks/recurrence/__init__.py"
+    )
 
 
 def explain_rule(value: str) -> str:
