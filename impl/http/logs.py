@@ -20,8 +20,8 @@ from typing import Any, TextIO, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from impl.http.fields import append_fields
 from impl.tracing import current_ids
+from runtime.fields import append_fields
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Echoed ids end up in logs: printable ASCII only, and not too long.

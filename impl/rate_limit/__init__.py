@@ -38,10 +38,10 @@ from redis.backoff import NoBackoff
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl import metrics
-from impl.http.fields import Field, append_fields
 from impl.problems import Problem, ProblemName
 from impl.rate_limit.storages import LocalStorage, PipelinedRedisStorage
 from impl.settings import Settings
+from runtime.fields import Field, append_fields
 
 logger = logging.getLogger(__name__)
 
