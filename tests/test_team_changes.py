@@ -92,7 +92,7 @@ def test_a_list_field_a_sort_key_and_filters_need_no_test_edited(
     )
     # Keyword-only parameters in another order than the contract's.
     scratch.insert(
-        "impl/tasks/handlers.py", "        sort: TaskSort,\n", HANDLER_PARAMETERS
+        "impl/tasks/handlers.py", "        sort: list[TaskSort],\n", HANDLER_PARAMETERS
     )
     scratch.insert(
         "impl/tasks/listing.py",

@@ -59,7 +59,7 @@ const unchanged = await api.GET("/api/{user_id}/tasks/{task_id}", {
 assert.equal(unchanged.response.status, 304);
 
 const page = await api.GET("/api/{user_id}/tasks", {
-  params: { path: { user_id: userId }, query: { sort: "title", limit: 10 } },
+  params: { path: { user_id: userId }, query: { sort: ["title", "-priority"], limit: 10 } },
 });
 assert.deepEqual(page.data?.items.map((t) => t.id), [task.id]);
 
