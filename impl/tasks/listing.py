@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from generated.models import TaskSort
 from generated.routes import OPERATIONS
@@ -112,7 +113,7 @@ def _page_rows(
             for name in sorted(filters)
         ),
     )
-    order = _in_order([(k, d) for k, d in keys] + [(tasks.c.id, keys[0][1])])
+    order = _in_order(tasks.c, keys)
     limit: BindParameter[int] = bindparam("limit")
     if after is None:
         return statement.order_by(*order).limit(limit)
@@ -123,16 +124,13 @@ def _page_rows(
     if len(ranges) == 1:
         return ranges[0]
     merged = union_all(*ranges).subquery("merged")
-    return (
-        select(*merged.c)
-        .order_by(
-            *_in_order(
-                [(merged.c[k.name], d) for k, d in keys] + [(merged.c.id, keys[0][1])]
-            )
-        )
-        .limit(limit)
-    )
+    return select(*merged.c).order_by(*_in_order(merged.c, keys)).limit(limit)
 
 
-def _in_order(keys: list[tuple[Any, bool]]) -> list[Any]:
-    return [column.desc() if descending else column for column, descending in keys]
+def _in_order(
+    columns: ReadOnlyColumnCollection[str, Any], keys: tuple[pagination.SortKey, ...]
+) -> list[Any]:
+    """ORDER BY the sort's keys, then id in the first key's direction, as
+    `columns` (the table's, or a subquery's over it) name them."""
+    by = [*keys, (tasks.c.id, keys[0][1])]
+    return [columns[k.name].desc() if d else columns[k.name] for k, d in by]
